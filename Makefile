@@ -1,0 +1,127 @@
+# legwatch: build, test, install.  `make demo` and `make check` work on a
+# fresh Debian 12 / Raspberry Pi OS with only git and make: they install
+# the Debian packages they need first (with sudo when not root).
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR  = $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PC  = libconfig jansson
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla
+CPPFLAGS += -D_DEFAULT_SOURCE -DLEGWATCH_VERSION='"$(VERSION)"'
+
+ifeq ($(SAN),1)
+BUILD   ?= build/san
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS) \
+	     $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
+
+CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
+	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
+	   sensors/recording.c
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS    = $(BUILD)/legsim $(BUILD)/score
+
+# Debian packages: to build, and to run the tests and benchmarks.
+BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev
+TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev
+BENCH_PKGS = $(TEST_PKGS) valgrind time
+
+.PHONY: all deps-build deps-test deps-bench demo check unit-tests \
+	cli-tests accuracy bench install uninstall clean
+
+all: $(BUILD)/legwatchd $(TOOLS)
+
+# Installs only what is missing, so it is quick when all is there.
+define install_missing
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	    --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-build:
+	$(call install_missing,$(BUILD_PKGS))
+deps-test:
+	$(call install_missing,$(TEST_PKGS))
+deps-bench:
+	$(call install_missing,$(BENCH_PKGS))
+
+$(BUILD)/%.o: %.c $(wildcard daemon/*.h sensors/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/liblegwatch.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/legwatchd: $(BUILD)/daemon/main.o $(BUILD)/liblegwatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/legsim: $(BUILD)/tests/sim/legsim.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/score: $(BUILD)/tests/sim/score.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblegwatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka
+
+demo: deps-build
+	@$(MAKE) --no-print-directory $(BUILD)/legwatchd
+	@gzip -dc tests/data/sample-night.csv.gz > $(BUILD)/sample-night.csv
+	@echo "== Events of the bundled sample night (JSON lines) =="
+	@$(BUILD)/legwatchd --replay $(BUILD)/sample-night.csv --events -
+
+check: deps-test
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit-tests cli-tests accuracy
+
+unit-tests: $(UNIT_BIN)
+	@sh tests/run-unit.sh $(UNIT_BIN)
+
+cli-tests: $(BUILD)/legwatchd
+	@sh tests/cli.sh $(BUILD)/legwatchd $(BUILD)/cli-tests
+
+accuracy: $(BUILD)/legwatchd $(TOOLS)
+	@sh tests/sim/accuracy.sh --set check $(BUILD) $(BUILD)/accuracy
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all
+	@sh tests/bench.sh $(BUILD)
+
+install: $(BUILD)/legwatchd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch
+	install -m 755 $(BUILD)/legwatchd $(DESTDIR)$(SBINDIR)/legwatchd
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/legwatch/legwatchd.conf ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/legwatch/legwatchd.conf"; \
+	else \
+	  install -m 644 conf/legwatchd.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/legwatch/legwatchd.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/legwatchd
+
+clean:
+	rm -rf build

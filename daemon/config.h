@@ -1,0 +1,100 @@
+/*
+ * The configuration (DESIGN 3.4): one libconfig file parsed and checked
+ * in full into a struct config.  A reload builds a new one and swaps it in
+ * only when it is valid.
+ */
+#ifndef LEGWATCH_CONFIG_H
+#define LEGWATCH_CONFIG_H
+
+#include <limits.h>
+
+#include "leg.h"
+#include "motion.h"
+#include "plm.h"
+
+#define CONFIG_MAX_SENSORS	16
+#define CONFIG_NAME_MAX		32
+#define CONFIG_STR_MAX		256
+#define CONFIG_ERR_MAX		512
+
+enum sensor_type {
+	SENSOR_MPU6050,
+	SENSOR_ADXL345,
+	SENSOR_GPIO_MOTION,
+	SENSOR_DS18B20,
+	SENSOR_SHT3X,
+	SENSOR_BME280,
+	SENSOR_REPLAY,
+	SENSOR_TYPE_COUNT
+};
+
+struct sensor_conf {
+	char			name[CONFIG_NAME_MAX];
+	enum sensor_type	type;
+	char			file[PATH_MAX];	/* replay */
+	double			speed;		/* replay: 0 = as fast as it can */
+	enum mount		mount;
+	char			leg_axis[4];	/* "x", "-y", ... */
+	double			axis[3];
+	int			line;		/* in the config file */
+};
+
+struct mqtt_conf {
+	int	enabled;
+	char	host[CONFIG_STR_MAX];
+	int	port;
+	char	client_id[CONFIG_STR_MAX];
+	int	keepalive;
+	char	username[CONFIG_STR_MAX];
+	char	password_file[PATH_MAX];
+	char	ca_file[PATH_MAX];
+	char	cert_file[PATH_MAX];
+	char	key_file[PATH_MAX];
+	char	tls_version[16];
+	char	base_topic[CONFIG_STR_MAX];
+	char	discovery_prefix[CONFIG_STR_MAX];
+	int	discovery;
+};
+
+struct hydration_conf {
+	int	enabled;
+	int	goal_ml;
+	int	glass_ml;
+	int	wake_min;	/* minutes after local midnight */
+	int	bed_min;
+	int	min_gap_min;
+	double	warm_c;
+};
+
+struct config {
+	char			path[PATH_MAX];
+	char			device_id[CONFIG_NAME_MAX];
+	char			device_name[CONFIG_STR_MAX];
+	struct sensor_conf	sensors[CONFIG_MAX_SENSORS];
+	int			nsensors;
+	struct mqtt_conf	mqtt;
+	char			state_dir[PATH_MAX];
+	int			night_start_min;
+	int			night_end_min;
+	struct hydration_conf	hydration;
+	struct leg_params	leg;	/* movement, cramp and posture */
+	struct plm_params	plm;
+	struct motion_params	motion;
+};
+
+void		 config_defaults(struct config *conf);
+/* 0, or -1 with "FILE:LINE: option: what is wrong" in err. */
+int		 config_load(struct config *conf, const char *path, char *err,
+		    unsigned long errsz);
+const char	*sensor_type_name(enum sensor_type type);
+int		 sensor_type_from_name(const char *name, enum sensor_type *type);
+/* Per-sensor detection parameters: the defaults with the sensor's mount. */
+void		 config_leg_params(const struct config *conf,
+		    const struct sensor_conf *sc, struct leg_params *out);
+/* Every option name, "group.option", for the manual-page check. */
+void		 config_list_options(void (*fn)(const char *name, void *ctx),
+		    void *ctx);
+/* Sets a sensor's axis from "x", "-y", ...; -1 if it is none of those. */
+int		 config_parse_axis(const char *s, double axis[3]);
+
+#endif

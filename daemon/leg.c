@@ -1,0 +1,351 @@
+#include <math.h>
+#include <string.h>
+
+#include "leg.h"
+
+/* Movements closer than this belong to one bout (a cramp's onset). */
+#define BOUT_GAP_S		10.0
+/* The tremor must follow the rotation at once. */
+#define HOLD_ARM_S		1.0
+/* Skip the rotation's own activity tail when averaging the hold. */
+#define HOLD_SETTLE_S		0.5
+#define POSTURE_TAU_S		1.0
+#define DEG			(M_PI / 180.0)
+
+void
+leg_params_default(struct leg_params *p)
+{
+	movement_params_default(&p->move);
+	p->cramp.hold_s = 9.0;
+	p->cramp.hold_tol_deg = 6.0;
+	p->cramp.min_angle_deg = 15.0;
+	p->cramp.tremor_k = 1.5;
+	p->cramp.hold_max_g = 0.1;
+	p->cramp.end_quiet_s = 5.0;
+	p->mount = MOUNT_ANKLE;
+	p->leg_axis[0] = 1;
+	p->leg_axis[1] = p->leg_axis[2] = 0;
+	p->lm_min_s = 0.5;
+	p->lm_max_s = 10.0;
+	p->turn_deg = 15.0;
+	p->upright_deg = 40.0;
+	p->body_peak_g = 0.06;
+}
+
+void
+leg_init(struct leg *leg, const struct leg_params *p)
+{
+	double tol = 2.0 * sin(p->cramp.hold_tol_deg * DEG / 2.0);
+
+	memset(leg, 0, sizeof(*leg));
+	leg->p = *p;
+	movement_init(&leg->md, &p->move);
+	leg->cos_turn = cos(p->turn_deg * DEG);
+	leg->cos_upright = cos(p->upright_deg * DEG);
+	leg->cos_cramp = cos(p->cramp.min_angle_deg * DEG);
+	leg->hold_tol_sq = tol * tol;
+	leg->last_end = -INFINITY;
+	leg->state = LEG_IDLE;
+}
+
+static double
+cos_between(const double a[3], const double b[3])
+{
+	double ab = a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+	double aa = a[0] * a[0] + a[1] * a[1] + a[2] * a[2];
+	double bb = b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
+
+	if (aa <= 0 || bb <= 0)
+		return 1.0;
+	return ab / sqrt(aa * bb);
+}
+
+static int
+is_upright(const struct leg *leg, const double g[3])
+{
+	return leg->p.mount == MOUNT_ANKLE &&
+	    cos_between(g, leg->p.leg_axis) >= leg->cos_upright;
+}
+
+static int
+ms(double seconds)
+{
+	return (int)lround(seconds * 1000.0);
+}
+
+static void
+put(struct leg_out *out, enum leg_item_kind kind, double start, double end,
+    double peak_g, double time)
+{
+	struct leg_item *it;
+
+	if (out->n == LEG_OUT_MAX)
+		return;		/* cannot happen: sized for a full queue */
+	it = &out->item[out->n++];
+	it->kind = kind;
+	it->start = start;
+	it->end = end;
+	it->peak_g = peak_g;
+	it->time = time;
+}
+
+/* A movement on its own: too short, a leg movement, or the body. */
+static void
+classify(const struct leg *leg, const struct movement *m, double now,
+    struct leg_out *out)
+{
+	int dur = ms(m->end - m->onset);
+	int body;
+
+	if (dur < ms(leg->p.lm_min_s))
+		return;
+	if (leg->p.mount == MOUNT_ANKLE)
+		body = cos_between(m->before, m->after) < leg->cos_turn;
+	else
+		body = m->peak_g >= leg->p.body_peak_g;
+	if (dur > ms(leg->p.lm_max_s))
+		body = 1;
+	put(out, body ? LEG_BODY : LEG_LM, m->onset, m->end, m->peak_g, now);
+}
+
+static void
+settle_resolve(struct leg *leg, double now, struct leg_out *out)
+{
+	int i;
+
+	for (i = 0; i < leg->queued; i++)
+		classify(leg, &leg->queue[i], now, out);
+	leg->queued = 0;
+	leg->state = LEG_IDLE;
+}
+
+static void
+episode_begin(struct leg *leg, int cramp, double start, double end,
+    double peak)
+{
+	int i;
+
+	for (i = 0; i < leg->queued; i++) {
+		if (leg->queue[i].onset < start)
+			start = leg->queue[i].onset;
+		if (leg->queue[i].peak_g > peak)
+			peak = leg->queue[i].peak_g;
+		if (leg->queue[i].end > end)
+			end = leg->queue[i].end;
+	}
+	leg->queued = 0;
+	leg->state = LEG_EPISODE;
+	leg->episode_cramp = cramp;
+	leg->episode_start = start;
+	leg->episode_end = end;
+	leg->episode_peak = peak;
+	leg->hold_armed = 0;
+}
+
+static void
+episode_end(struct leg *leg, double now, struct leg_out *out)
+{
+	put(out, leg->episode_cramp ? LEG_CRAMP : LEG_BODY,
+	    leg->episode_start, leg->episode_end, leg->episode_peak, now);
+	leg->state = LEG_IDLE;
+}
+
+static void
+movement_ended(struct leg *leg, const struct movement *m, double now,
+    struct leg_out *out)
+{
+	leg->last_end = m->end;
+	switch (leg->state) {
+	case LEG_EPISODE:
+		if (m->end > leg->episode_end)
+			leg->episode_end = m->end;
+		if (m->peak_g > leg->episode_peak)
+			leg->episode_peak = m->peak_g;
+		return;
+	case LEG_SETTLING:
+		if (is_upright(leg, m->after)) {
+			episode_begin(leg, 0, m->onset, m->end, m->peak_g);
+			return;
+		}
+		if (leg->queued == LEG_QUEUE)
+			settle_resolve(leg, now, out);
+		else {
+			leg->queue[leg->queued++] = *m;
+			return;
+		}
+		break;
+	case LEG_IDLE:
+		break;
+	}
+	if (is_upright(leg, m->after)) {
+		episode_begin(leg, 0, m->onset, m->end, m->peak_g);
+		return;
+	}
+	if (leg->p.mount == MOUNT_ANKLE && !m->cut &&
+	    cos_between(m->before, m->after) < leg->cos_turn) {
+		/* A new orientation: wait and see whether it is held. */
+		leg->state = LEG_SETTLING;
+		leg->queue[0] = *m;
+		leg->queued = 1;
+		leg->settle_until = m->end + 2.0 * leg->p.cramp.hold_s;
+		return;
+	}
+	classify(leg, m, now, out);
+}
+
+/*
+ * The held contraction: the orientation stays within hold_tol_deg of an
+ * anchor for hold_s, with the mean activity above the floor (tremor) but
+ * below thrashing, at least min_angle_deg away from where the leg rested
+ * before the bout.  On a mattress there is no orientation to speak of:
+ * the hold is one unbroken low-level movement.
+ */
+static void
+hold_update(struct leg *leg, double t, struct leg_out *out)
+{
+	const struct movement_detector *md = &leg->md;
+	const double *g = md->gravity;
+	double dx, dy, dz, mean;
+	int ok;
+
+	if (leg->p.mount == MOUNT_MATTRESS) {
+		if (!md->moving) {
+			leg->hold_armed = 0;
+			return;
+		}
+		if (!leg->hold_armed) {
+			leg->hold_armed = 1;
+			leg->hold_since = t;
+			leg->hold_sum = 0;
+			leg->hold_n = leg->hold_above = 0;
+		}
+	} else {
+		dx = g[0] - leg->hold_anchor[0];
+		dy = g[1] - leg->hold_anchor[1];
+		dz = g[2] - leg->hold_anchor[2];
+		if (dx * dx + dy * dy + dz * dz > leg->hold_tol_sq) {
+			memcpy(leg->hold_anchor, g, sizeof(leg->hold_anchor));
+			leg->hold_since = t;
+			leg->hold_sum = 0;
+			leg->hold_n = leg->hold_above = 0;
+			leg->hold_armed = md->moving ||
+			    t - leg->last_end <= HOLD_ARM_S;
+		}
+	}
+	if (!leg->hold_armed)
+		return;
+	if (t - leg->hold_since >= HOLD_SETTLE_S) {
+		leg->hold_sum += md->act;
+		leg->hold_n++;
+		if (md->act > md->floor + leg->p.cramp.tremor_k * md->spread)
+			leg->hold_above++;
+	}
+	if (t - leg->hold_since < leg->p.cramp.hold_s || leg->hold_n == 0)
+		return;
+	leg->hold_armed = 0;
+	mean = leg->hold_sum / (double)leg->hold_n;
+	/* Most of the hold, not a tail of the rotation: a median. */
+	ok = 2 * leg->hold_above >= leg->hold_n &&
+	    mean <= leg->p.cramp.hold_max_g &&
+	    (md->moving || leg->state == LEG_SETTLING) &&
+	    !leg->upright;
+	if (ok && leg->p.mount == MOUNT_ANKLE)
+		ok = cos_between(leg->hold_anchor, leg->bout_rest) <
+		    leg->cos_cramp;
+	if (!ok)
+		return;
+	episode_begin(leg, 1, leg->bout_onset,
+	    md->moving ? t : leg->last_end, md->moving ?
+	    sqrt(md->peak_sq) : 0);
+	put(out, LEG_CRAMP_START, leg->episode_start, t, leg->episode_peak, t);
+}
+
+static void
+track_posture(struct leg *leg, double dt)
+{
+	const double *g = leg->md.gravity;
+	double k = dt / (POSTURE_TAU_S + dt);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		leg->slow_gravity[i] += (g[i] - leg->slow_gravity[i]) * k;
+	leg->upright = is_upright(leg, leg->slow_gravity);
+}
+
+void
+leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
+{
+	struct movement m;
+	enum movement_change change;
+	double dt = leg->md.running ? t - leg->md.last_t : 0;
+
+	out->n = 0;
+	change = movement_feed(&leg->md, t, a, &m);
+	if (dt > leg->p.move.gap_s || dt <= 0)
+		memcpy(leg->slow_gravity, leg->md.gravity,
+		    sizeof(leg->slow_gravity));
+	else
+		track_posture(leg, dt);
+	if (change == MOVEMENT_END) {
+		movement_ended(leg, &m, t, out);
+		if (m.cut && leg->state == LEG_EPISODE &&
+		    leg->last_end < t - leg->p.move.gap_s) {
+			/* The data stopped in the middle of an episode. */
+			episode_end(leg, t, out);
+		}
+	}
+	if (leg->md.moving && change != MOVEMENT_END &&
+	    leg->md.onset - leg->last_end >= BOUT_GAP_S &&
+	    leg->md.onset > leg->bout_onset) {
+		leg->bout_onset = leg->md.onset;
+		memcpy(leg->bout_rest, leg->md.rest_gravity,
+		    sizeof(leg->bout_rest));
+	}
+	if (leg->state != LEG_EPISODE)
+		hold_update(leg, t, out);
+
+	switch (leg->state) {
+	case LEG_SETTLING:
+		if (!leg->md.moving && t >= leg->settle_until)
+			settle_resolve(leg, t, out);
+		break;
+	case LEG_EPISODE:
+		if (!leg->md.moving && !leg->upright &&
+		    t - leg->episode_end >= leg->p.cramp.end_quiet_s)
+			episode_end(leg, t, out);
+		break;
+	case LEG_IDLE:
+		break;
+	}
+}
+
+void
+leg_finish(struct leg *leg, struct leg_out *out)
+{
+	struct movement m;
+	double now = leg->md.last_t;
+
+	out->n = 0;
+	if (movement_finish(&leg->md, &m))
+		movement_ended(leg, &m, now, out);
+	if (leg->state == LEG_SETTLING)
+		settle_resolve(leg, now, out);
+	else if (leg->state == LEG_EPISODE)
+		episode_end(leg, now, out);
+}
+
+double
+leg_settled_time(const struct leg *leg)
+{
+	double t = leg->md.last_t;
+
+	if (leg->md.moving && leg->md.onset < t)
+		t = leg->md.onset;
+	if (leg->state == LEG_SETTLING && leg->queue[0].onset < t)
+		t = leg->queue[0].onset;
+	if (leg->state == LEG_EPISODE && leg->episode_start < t)
+		t = leg->episode_start;
+	if (leg->bout_onset < t && leg->hold_armed)
+		t = leg->bout_onset;
+	return t;
+}

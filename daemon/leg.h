@@ -1,0 +1,111 @@
+/*
+ * One leg sensor's movements classified (DESIGN 4.1-4.3): leg movements,
+ * body movements (a change of posture, getting up, anything over the CLM
+ * limit) and cramps.  A cramp is a sudden change of orientation that is
+ * then held, with fine tremor, for cramp.hold_s; everything up to lying
+ * still again belongs to it (stretching, standing, walking).  A movement
+ * that leaves the leg in a new orientation is held back until it is clear
+ * whether a cramp follows.  Pure: time comes in with the samples.
+ */
+#ifndef LEGWATCH_LEG_H
+#define LEGWATCH_LEG_H
+
+#include "movement.h"
+
+enum mount {
+	MOUNT_ANKLE,
+	MOUNT_MATTRESS,
+};
+
+struct cramp_params {
+	double	hold_s;		/* the contraction is held this long */
+	double	hold_tol_deg;	/* held: the orientation stays this close */
+	double	min_angle_deg;	/* the foot forced this far from rest */
+	double	tremor_k;	/* tremor: activity mostly > floor + k*spread */
+	double	hold_max_g;	/* ... and below this: held, not thrashing */
+	double	end_quiet_s;	/* over when lying still this long */
+};
+
+struct leg_params {
+	struct movement_params	move;
+	struct cramp_params	cramp;
+	enum mount		mount;
+	double			leg_axis[3];	/* along the shin, unit */
+	double			lm_min_s;	/* CLM duration limits */
+	double			lm_max_s;
+	double			turn_deg;	/* posture change: body */
+	double			upright_deg;	/* leg this near vertical */
+	double			body_peak_g;	/* mattress: body movement */
+};
+
+void	leg_params_default(struct leg_params *p);
+
+enum leg_item_kind {
+	LEG_LM,
+	LEG_BODY,
+	LEG_CRAMP_START,
+	LEG_CRAMP,
+};
+
+struct leg_item {
+	enum leg_item_kind	kind;
+	double			start, end;
+	double			peak_g;
+	double			time;		/* when it became known */
+};
+
+#define LEG_QUEUE	8
+#define LEG_OUT_MAX	(LEG_QUEUE + 4)
+
+struct leg_out {
+	struct leg_item	item[LEG_OUT_MAX];
+	int		n;
+};
+
+enum leg_state {
+	LEG_IDLE,
+	LEG_SETTLING,	/* a new orientation: a cramp, or a turn? */
+	LEG_EPISODE,	/* a cramp, or out of bed */
+};
+
+struct leg {
+	struct leg_params		p;
+	struct movement_detector	md;
+	double				cos_turn, cos_upright, cos_cramp;
+	double				hold_tol_sq;
+
+	double				slow_gravity[3]; /* posture */
+	int				upright;
+	double				last_end;	/* of any movement */
+
+	/* The bout: movements with less than a short pause between. */
+	double				bout_onset;
+	double				bout_rest[3];
+
+	/* The held-contraction recognizer. */
+	int				hold_armed;
+	double				hold_anchor[3];
+	double				hold_since;
+	double				hold_sum;
+	long				hold_n;
+	long				hold_above;	/* with tremor */
+
+	enum leg_state			state;
+	struct movement			queue[LEG_QUEUE];
+	int				queued;
+	double				settle_until;
+
+	int				episode_cramp;
+	double				episode_start, episode_end;
+	double				episode_peak;
+};
+
+void	leg_init(struct leg *leg, const struct leg_params *p);
+void	leg_feed(struct leg *leg, double t, const double a[3],
+	    struct leg_out *out);
+/* End of data: whatever is in progress is finished now. */
+void	leg_finish(struct leg *leg, struct leg_out *out);
+/* The earliest onset that may still be reported. */
+double	leg_settled_time(const struct leg *leg);
+
+#endif

@@ -1,0 +1,548 @@
+/*
+ * legwatchd: command line and wiring.  Recordings (DESIGN 3.1) are merged
+ * by time and fed through the detection pipeline; events go to the sinks.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "event.h"
+#include "log.h"
+#include "pipeline.h"
+#include "../sensors/recording.h"
+
+#ifndef LEGWATCH_VERSION
+#define LEGWATCH_VERSION "0"
+#endif
+
+#define DEFAULT_CONFIG	"/etc/legwatch/legwatchd.conf"
+#define MAX_REPLAYS	CONFIG_MAX_SENSORS
+
+/* sysexits(3) */
+#define EXIT_USAGE	64
+#define EXIT_DATAERR	65
+#define EXIT_NOINPUT	66
+#define EXIT_SOFTWARE	70
+#define EXIT_CANTCREAT	73
+#define EXIT_IOERR	74
+#define EXIT_CONFIG	78
+
+struct options {
+	const char	*config_path;
+	int		 check_config;
+	const char	*replays[MAX_REPLAYS];
+	int		 nreplays;
+	double		 speed;
+	const char	*events_path;
+	const char	*record_path;
+	int		 verbosity;
+};
+
+/* What the night looked like, for the readable summary. */
+struct tally {
+	int	body;
+	int	cramps;
+	double	cramp_start[8];
+	double	cramp_len[8];
+};
+
+struct sink {
+	FILE		*out;		/* events, or the spool for them */
+	int		 failed;
+	struct tally	 tally;
+	struct event	 summary;
+	int		 have_summary;
+};
+
+struct replay_source {
+	struct recording	rec;
+	struct sample		next;
+	int			has_next;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: legwatchd [-c FILE] [--check-config] [--replay FILE]... [--speed X]\n"
+"                 [--events FILE|-] [--record FILE] [-v|-q] [--version] [--help]\n"
+"\n"
+"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+"      --check-config  check the configuration, report, and exit\n"
+"      --replay FILE   analyse a recording instead of live sensors; repeat\n"
+"                      for several sensors (t,ax,ay,az / t,motion / t,temp_c)\n"
+"      --speed X       replay at X times real time (default: as fast as it can)\n"
+"      --events FILE   write events as JSON lines to FILE (- for stdout)\n"
+"      --record FILE   write live samples to FILE in the recording format\n"
+"  -v, --verbose       more log detail (repeat for debug)\n"
+"  -q, --quiet         errors only\n"
+"      --version       print the version\n"
+"  -h, --help          this text\n"
+"\n"
+"Exit status: 0 ok, 64 usage, 65 bad input data, 66 input missing,\n"
+"78 bad configuration.\n");
+}
+
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_CHECK = 256, OPT_REPLAY, OPT_SPEED, OPT_EVENTS, OPT_RECORD,
+	    OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:vqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case OPT_CHECK:
+			o->check_config = 1;
+			break;
+		case OPT_REPLAY:
+			if (o->nreplays == MAX_REPLAYS) {
+				log_err("at most %d --replay files", MAX_REPLAYS);
+				return -1;
+			}
+			o->replays[o->nreplays++] = optarg;
+			break;
+		case OPT_SPEED:
+			errno = 0;
+			o->speed = strtod(optarg, &end);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    !(o->speed > 0 && o->speed <= 1e6)) {
+				log_err("--speed: '%s' is not a positive factor",
+				    optarg);
+				return -1;
+			}
+			break;
+		case OPT_EVENTS:
+			o->events_path = optarg;
+			break;
+		case OPT_RECORD:
+			o->record_path = optarg;
+			break;
+		case 'v':
+			o->verbosity++;
+			break;
+		case 'q':
+			o->verbosity = -1;
+			break;
+		case OPT_VERSION:
+			printf("legwatchd %s\n", LEGWATCH_VERSION);
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case ':':
+			log_err("%s needs an argument", argv[optind - 1]);
+			return -1;
+		default:
+			log_err("unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->speed > 0 && o->nreplays == 0) {
+		log_err("--speed goes with --replay");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+sink_event(void *ctx, const struct event *ev)
+{
+	struct sink *sk = ctx;
+	struct tally *t = &sk->tally;
+	char *json;
+
+	switch (ev->type) {
+	case EVENT_BODY_MOVEMENT:
+		t->body++;
+		break;
+	case EVENT_CRAMP:
+		if (t->cramps < 8) {
+			t->cramp_start[t->cramps] = ev->start;
+			t->cramp_len[t->cramps] = ev->end - ev->start;
+		}
+		t->cramps++;
+		break;
+	case EVENT_NIGHT_SUMMARY:
+		sk->summary = *ev;
+		sk->have_summary = 1;
+		break;
+	default:
+		break;
+	}
+	if (sk->out == NULL || sk->failed)
+		return;
+	if ((json = event_to_json(ev)) == NULL) {
+		log_err("cannot format a %s event", event_type_name(ev->type));
+		sk->failed = 1;
+		return;
+	}
+	if (fputs(json, sk->out) == EOF || fputc('\n', sk->out) == EOF)
+		sk->failed = 1;
+	free(json);
+}
+
+static void
+local_clock(char *buf, size_t bufsz, double t, int with_date)
+{
+	time_t secs = (time_t)floor(t);
+	struct tm tm;
+
+	if (localtime_r(&secs, &tm) == NULL)
+		snprintf(buf, bufsz, "?");
+	else
+		strftime(buf, bufsz, with_date ? "%Y-%m-%d %H:%M" : "%H:%M",
+		    &tm);
+}
+
+/* What a person reads after a replay: the figures and what they mean. */
+static void
+print_summary(const struct sink *sk, const char *what)
+{
+	const struct night_figures *n = &sk->summary.night;
+	const struct tally *t = &sk->tally;
+	char from[32], to[32], at[16];
+	int i;
+
+	if (!sk->have_summary || log_level() < LOG_LVL_NOTICE)
+		return;
+	local_clock(from, sizeof(from), sk->summary.start, 1);
+	local_clock(to, sizeof(to), sk->summary.end, 0);
+	fprintf(stderr, "\nNight summary for %s\n", what);
+	fprintf(stderr, "  recorded          %s to %s (%.1f h)\n", from, to,
+	    n->hours);
+	fprintf(stderr, "  leg movements     %d\n", n->lm_count);
+	fprintf(stderr, "  periodic (PLM)    %d in %d series\n", n->plm_count,
+	    n->plm_series);
+	fprintf(stderr, "  PLM index         %.1f per hour (%s)\n",
+	    n->plm_index, n->plm_index > 15 ? "above 15: clinically "
+	    "significant for an adult" : n->plm_index > 5 ? "5 to 15: "
+	    "raised" : "below 5: normal");
+	fprintf(stderr, "  cramps            %d", n->cramp_count);
+	for (i = 0; i < t->cramps && i < 8; i++) {
+		local_clock(at, sizeof(at), t->cramp_start[i], 0);
+		fprintf(stderr, "%s %s (%.0f min %02.0f s)", i ? "," : " at",
+		    at, floor(t->cramp_len[i] / 60),
+		    fmod(floor(t->cramp_len[i]), 60));
+	}
+	fprintf(stderr, "\n  body movements    %d (turning over, getting up)\n",
+	    t->body);
+	if (!isnan(n->temp_min_c))
+		fprintf(stderr, "  bedroom           %.1f to %.1f C\n",
+		    n->temp_min_c, n->temp_max_c);
+	fprintf(stderr, "One night says little: the trend over nights "
+	    "matters more.  Not a medical device.\n");
+}
+
+static const char *
+file_stem(const char *path, char *buf, size_t bufsz)
+{
+	const char *base = strrchr(path, '/');
+	char *dot;
+
+	snprintf(buf, bufsz, "%s", base ? base + 1 : path);
+	if ((dot = strrchr(buf, '.')) != NULL && dot != buf)
+		*dot = '\0';
+	return buf;
+}
+
+static const struct sensor_conf *
+find_sensor(const struct config *conf, const char *name)
+{
+	int i;
+
+	for (i = 0; i < conf->nsensors; i++)
+		if (strcmp(conf->sensors[i].name, name) == 0)
+			return &conf->sensors[i];
+	return NULL;
+}
+
+/* Sleeps until the recording's time t is due at the chosen speed. */
+static void
+pace(double t0, const struct timespec *wall0, double speed, double t)
+{
+	double due = (t - t0) / speed;
+	struct timespec ts = *wall0;
+
+	ts.tv_sec += (time_t)floor(due);
+	ts.tv_nsec += (long)((due - floor(due)) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		;
+}
+
+static int
+copy_spool(FILE *spool, FILE *dst)
+{
+	char buf[8192];
+	size_t n;
+
+	rewind(spool);
+	while ((n = fread(buf, 1, sizeof(buf), spool)) > 0)
+		if (fwrite(buf, 1, n, dst) != n)
+			return -1;
+	return ferror(spool) ? -1 : 0;
+}
+
+static int
+run_replay(const struct options *o, const struct config *conf)
+{
+	struct replay_source src[MAX_REPLAYS];
+	struct source_conf sconf[MAX_REPLAYS];
+	char names[MAX_REPLAYS][EVENT_NAME_MAX];
+	struct pipeline *pl = NULL;
+	struct sink sk;
+	FILE *dst = NULL;
+	struct timespec wall0;
+	double t0 = NAN, last_tick = -INFINITY;
+	int i, j, nopen = 0, rc = EXIT_SOFTWARE, streaming;
+
+	memset(&sk, 0, sizeof(sk));
+	for (i = 0; i < o->nreplays; i++) {
+		const struct sensor_conf *sc;
+		char stem[EVENT_NAME_MAX];
+
+		if (recording_open(&src[i].rec, o->replays[i]) == -1) {
+			log_err("%s", src[i].rec.error);
+			rc = src[i].rec.open_errno != 0 ? EXIT_NOINPUT :
+			    EXIT_DATAERR;
+			goto done;
+		}
+		nopen++;
+		file_stem(o->replays[i], stem, sizeof(stem));
+		snprintf(names[i], sizeof(names[i]), "%s", stem);
+		for (j = 0; j < i; j++)
+			if (strcmp(names[j], names[i]) == 0)
+				snprintf(names[i], sizeof(names[i]), "%.24s-%d",
+				    stem, i + 1);
+		sc = find_sensor(conf, stem);
+		sconf[i].name = names[i];
+		sconf[i].kind = src[i].rec.kind == REC_ACCEL ? SOURCE_ACCEL :
+		    src[i].rec.kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
+		config_leg_params(conf, sc, &sconf[i].leg);
+		sconf[i].motion = conf->motion;
+		sconf[i].motion.lm_min_s = conf->plm.lm_min_s;
+		sconf[i].motion.lm_max_s = conf->plm.lm_max_s;
+		sconf[i].motion.quiet_s = conf->leg.move.quiet_s;
+		log_info("%s: %s recording as sensor '%s'%s", o->replays[i],
+		    recording_header(src[i].rec.kind), names[i],
+		    sc && sc->mount == MOUNT_MATTRESS ? " (mattress)" : "");
+	}
+
+	/*
+	 * Paced, the replay is a live run and events go out as they come.
+	 * As fast as it can, they are spooled and only written once all the
+	 * input has proved good: bad input leaves no partial output.
+	 */
+	streaming = o->speed > 0;
+	if (o->events_path != NULL) {
+		if (strcmp(o->events_path, "-") == 0)
+			dst = stdout;
+		else if (streaming &&
+		    (dst = fopen(o->events_path, "w")) == NULL) {
+			log_err("%s: %s", o->events_path, strerror(errno));
+			rc = EXIT_CANTCREAT;
+			goto done;
+		}
+		if (streaming) {
+			sk.out = dst;
+			setvbuf(dst, NULL, _IOLBF, 0);
+		} else if ((sk.out = tmpfile()) == NULL) {
+			log_err("cannot make a temporary file for events: %s",
+			    strerror(errno));
+			rc = EXIT_CANTCREAT;
+			goto done;
+		}
+	}
+	if ((pl = pipeline_new(sconf, o->nreplays, &conf->plm, sink_event,
+	    &sk)) == NULL) {
+		log_err("out of memory");
+		goto done;
+	}
+	for (i = 0; i < o->nreplays; i++) {
+		int r = recording_read(&src[i].rec, &src[i].next);
+
+		if (r == -1) {
+			log_err("%s", src[i].rec.error);
+			rc = EXIT_DATAERR;
+			goto done;
+		}
+		src[i].has_next = r;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &wall0);
+	for (;;) {
+		int pick = -1, r;
+
+		for (i = 0; i < o->nreplays; i++)
+			if (src[i].has_next && (pick == -1 ||
+			    src[i].next.t < src[pick].next.t))
+				pick = i;
+		if (pick == -1)
+			break;
+		if (isnan(t0))
+			t0 = src[pick].next.t;
+		if (streaming)
+			pace(t0, &wall0, o->speed, src[pick].next.t);
+		pipeline_sample(pl, pick, &src[pick].next);
+		if (src[pick].next.t - last_tick >= 0.25) {
+			pipeline_tick(pl, src[pick].next.t);
+			last_tick = src[pick].next.t;
+		}
+		if ((r = recording_read(&src[pick].rec, &src[pick].next)) ==
+		    -1) {
+			log_err("%s", src[pick].rec.error);
+			rc = EXIT_DATAERR;
+			goto done;
+		}
+		src[pick].has_next = r;
+		if (sk.failed)
+			break;
+	}
+	pipeline_finish(pl);
+	if (sk.out != NULL && !streaming && !sk.failed) {
+		if (dst == NULL && (dst = fopen(o->events_path, "w")) == NULL) {
+			log_err("%s: %s", o->events_path, strerror(errno));
+			rc = EXIT_CANTCREAT;
+			goto done;
+		}
+		if (fflush(sk.out) == EOF || copy_spool(sk.out, dst) == -1)
+			sk.failed = 1;
+	}
+	if (sk.failed || (dst != NULL && fflush(dst) == EOF)) {
+		log_err("%s: cannot write events: %s", o->events_path,
+		    strerror(errno));
+		rc = EXIT_IOERR;
+		goto done;
+	}
+	print_summary(&sk, o->nreplays == 1 ? o->replays[0] : "the recordings");
+	rc = 0;
+done:
+	pipeline_free(pl);
+	if (sk.out != NULL && sk.out != dst)
+		fclose(sk.out);
+	if (dst != NULL && dst != stdout && fclose(dst) == EOF && rc == 0) {
+		log_err("%s: %s", o->events_path, strerror(errno));
+		rc = EXIT_IOERR;
+	}
+	for (i = 0; i < nopen; i++)
+		recording_close(&src[i].rec);
+	return rc;
+}
+
+static void
+report_config(const struct config *conf)
+{
+	int i;
+
+	printf("%s: ok\n", conf->path);
+	printf("device %s (\"%s\"), %d sensor%s\n", conf->device_id,
+	    conf->device_name, conf->nsensors, conf->nsensors == 1 ? "" : "s");
+	for (i = 0; i < conf->nsensors; i++)
+		printf("  %-12s %s%s%s\n", conf->sensors[i].name,
+		    sensor_type_name(conf->sensors[i].type),
+		    conf->sensors[i].file[0] ? " " : "", conf->sensors[i].file);
+	if (conf->mqtt.enabled)
+		printf("mqtt %s:%d, topics under %s/%s\n", conf->mqtt.host,
+		    conf->mqtt.port, conf->mqtt.base_topic, conf->device_id);
+	else
+		printf("mqtt off\n");
+}
+
+/* Configured replay sensors play like --replay files. */
+static int
+replays_from_config(struct options *o, const struct config *conf)
+{
+	int i;
+
+	for (i = 0; i < conf->nsensors; i++) {
+		if (conf->sensors[i].type != SENSOR_REPLAY) {
+			log_err("%s:%d: sensors.%s: %s sensors are not "
+			    "supported by this version; use --replay with a "
+			    "recording", conf->path, conf->sensors[i].line,
+			    conf->sensors[i].name,
+			    sensor_type_name(conf->sensors[i].type));
+			return -1;
+		}
+		o->replays[o->nreplays++] = conf->sensors[i].file;
+		if (conf->sensors[i].speed > 0)
+			o->speed = conf->sensors[i].speed;
+	}
+	if (o->nreplays == 0) {
+		log_err("%s: no sensors configured", conf->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config conf;
+	struct options o;
+	char err[CONFIG_ERR_MAX];
+	int level;
+
+	log_init("legwatchd", LOG_LVL_NOTICE);
+	if (parse_args(argc, argv, &o) == -1) {
+		fprintf(stderr, "Try 'legwatchd --help'.\n");
+		return EXIT_USAGE;
+	}
+	level = o.verbosity < 0 ? LOG_LVL_ERR : LOG_LVL_NOTICE + o.verbosity;
+	log_init("legwatchd", level > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : level);
+
+	if (o.config_path == NULL && (o.check_config || o.nreplays == 0))
+		o.config_path = DEFAULT_CONFIG;
+	if (o.config_path != NULL) {
+		if (config_load(&conf, o.config_path, err, sizeof(err)) == -1) {
+			log_err("%s", err);
+			return EXIT_CONFIG;
+		}
+	} else
+		config_defaults(&conf);
+	if (o.check_config) {
+		report_config(&conf);
+		return 0;
+	}
+	if (o.record_path != NULL) {
+		log_err("--record: recording needs live sensors, which this "
+		    "version does not read yet");
+		return EXIT_USAGE;
+	}
+	if (o.nreplays == 0 && replays_from_config(&o, &conf) == -1)
+		return EXIT_CONFIG;
+	return run_replay(&o, &conf);
+}

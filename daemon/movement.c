@@ -1,0 +1,211 @@
+#include <math.h>
+#include <string.h>
+
+#include "movement.h"
+
+/* The floor is learnt this fast at first, then follows at floor_tau_s. */
+#define WARMUP_S	2.0
+#define WARMUP_TAU_S	0.5
+
+void
+movement_params_default(struct movement_params *p)
+{
+	p->window_s = 0.25;
+	p->smooth_s = 0.08;
+	p->onset_k = 6.0;
+	p->offset_k = 2.5;
+	p->min_rise_g = 0.004;
+	p->quiet_s = 0.5;
+	p->floor_tau_s = 30.0;
+	p->gap_s = 1.0;
+	p->max_s = 600.0;
+}
+
+static void
+window_reset(struct movement_detector *md)
+{
+	md->head = md->count = 0;
+	md->sum[0] = md->sum[1] = md->sum[2] = 0;
+	md->running = 0;
+}
+
+void
+movement_init(struct movement_detector *md, const struct movement_params *p)
+{
+	memset(md, 0, sizeof(*md));
+	md->p = *p;
+	md->rise_start = md->quiet_since = NAN;
+	/* The activity outlasts the motion by about the window. */
+	md->tail_s = p->window_s * 0.6 + p->smooth_s;
+	window_reset(md);
+}
+
+double
+movement_onset_threshold(const struct movement_detector *md)
+{
+	double rise = md->p.onset_k * md->spread;
+
+	return md->floor + (rise > md->p.min_rise_g ? rise : md->p.min_rise_g);
+}
+
+double
+movement_offset_threshold(const struct movement_detector *md)
+{
+	double rise = md->p.offset_k * md->spread;
+	double least = md->p.min_rise_g * md->p.offset_k / md->p.onset_k;
+
+	return md->floor + (rise > least ? rise : least);
+}
+
+static void
+window_push(struct movement_detector *md, double t, const double a[3])
+{
+	unsigned i, slot;
+
+	/* Drop what fell out of the window, or the oldest if it is full. */
+	while (md->count > 0) {
+		unsigned tail = (md->head + MOVEMENT_RING - md->count) %
+		    MOVEMENT_RING;
+
+		if (md->count < MOVEMENT_RING &&
+		    md->ring_t[tail] > t - md->p.window_s)
+			break;
+		for (i = 0; i < 3; i++)
+			md->sum[i] -= md->ring_a[tail][i];
+		md->count--;
+	}
+	slot = md->head;
+	md->ring_t[slot] = t;
+	for (i = 0; i < 3; i++) {
+		md->ring_a[slot][i] = a[i];
+		md->sum[i] += a[i];
+		md->gravity[i] = md->sum[i] / (md->count + 1);
+	}
+	md->head = (md->head + 1) % MOVEMENT_RING;
+	md->count++;
+}
+
+static void
+end_movement(struct movement_detector *md, double end, int cut,
+    struct movement *out)
+{
+	out->onset = md->onset;
+	out->end = end > md->onset ? end : md->onset;
+	out->peak_g = sqrt(md->peak_sq);
+	memcpy(out->before, md->rest_gravity, sizeof(out->before));
+	memcpy(out->after, md->gravity, sizeof(out->after));
+	out->cut = cut;
+	md->moving = 0;
+	md->quiet_since = md->rise_start = NAN;
+}
+
+static double
+smoothing(double dt, double tau)
+{
+	return dt / (tau + dt);
+}
+
+static void
+track_floor(struct movement_detector *md, double dt, double tau)
+{
+	double k = smoothing(dt, tau);
+
+	md->floor += (md->act - md->floor) * k;
+	md->spread += (fabs(md->act - md->floor) - md->spread) * k;
+}
+
+enum movement_change
+movement_feed(struct movement_detector *md, double t, const double a[3],
+    struct movement *out)
+{
+	enum movement_change change = MOVEMENT_NONE;
+	double dt, dev[3], d, on, off;
+
+	dt = t - md->last_t;
+	if (md->running && dt > md->p.gap_s) {
+		if (md->moving) {
+			end_movement(md, md->last_t, 1, out);
+			change = MOVEMENT_END;
+		}
+		window_reset(md);
+	}
+	if (!md->running) {
+		md->running = 1;
+		md->ready_at = t + md->p.window_s +
+		    (md->floor_known ? md->p.smooth_s * 3 : WARMUP_S);
+		md->act = md->floor;
+		dt = 0;
+	}
+	md->last_t = t;
+	window_push(md, t, a);
+	dev[0] = a[0] - md->gravity[0];
+	dev[1] = a[1] - md->gravity[1];
+	dev[2] = a[2] - md->gravity[2];
+	d = sqrt(dev[0] * dev[0] + dev[1] * dev[1] + dev[2] * dev[2]);
+	md->act += (d - md->act) * smoothing(dt, md->p.smooth_s);
+
+	if (t < md->ready_at) {
+		if (!md->floor_known)
+			track_floor(md, dt, WARMUP_TAU_S);
+		memcpy(md->rest_gravity, md->gravity, sizeof(md->gravity));
+		return change;
+	}
+	md->floor_known = 1;
+	on = movement_onset_threshold(md);
+	off = movement_offset_threshold(md);
+
+	if (!md->moving) {
+		if (md->act <= off) {
+			md->rise_start = NAN;
+			memcpy(md->rest_gravity, md->gravity,
+			    sizeof(md->gravity));
+		} else if (isnan(md->rise_start))
+			md->rise_start = t;
+		if (md->act > on) {
+			md->moving = 1;
+			md->onset = isnan(md->rise_start) ? t : md->rise_start;
+			md->quiet_since = NAN;
+			md->peak_sq = 0;
+			return change == MOVEMENT_NONE ? MOVEMENT_ONSET : change;
+		}
+		if (md->act < on)
+			track_floor(md, dt, md->p.floor_tau_s);
+		return change;
+	}
+
+	{
+		double g0 = a[0] - md->rest_gravity[0];
+		double g1 = a[1] - md->rest_gravity[1];
+		double g2 = a[2] - md->rest_gravity[2];
+		double sq = g0 * g0 + g1 * g1 + g2 * g2;
+
+		if (sq > md->peak_sq)
+			md->peak_sq = sq;
+	}
+	if (md->act >= off)
+		md->quiet_since = NAN;
+	else if (isnan(md->quiet_since))
+		md->quiet_since = t;
+	if (!isnan(md->quiet_since) && t - md->quiet_since >= md->p.quiet_s) {
+		end_movement(md, md->quiet_since - md->tail_s, 0, out);
+		return MOVEMENT_END;
+	}
+	if (t - md->onset > md->p.max_s) {
+		/* Activity that never settles is a floor set too low. */
+		end_movement(md, t, 1, out);
+		md->floor = md->act;
+		md->spread = md->act * 0.1;
+		return MOVEMENT_END;
+	}
+	return change;
+}
+
+int
+movement_finish(struct movement_detector *md, struct movement *out)
+{
+	if (!md->moving)
+		return 0;
+	end_movement(md, isnan(md->quiet_since) ? md->last_t :
+	    md->quiet_since - md->tail_s, 1, out);
+	return 1;
+}

@@ -1,0 +1,84 @@
+/*
+ * Samples to movements (DESIGN 4.1).  Gravity is removed by subtracting
+ * the mean of the last window_s; the length of what is left, smoothed, is
+ * the activity.  Its resting level (the floor) and spread are tracked at
+ * rest, so thresholds follow the sensor, the mount and the night.
+ * Onset: activity clearly above the floor.  Offset: the start of at least
+ * quiet_s with activity back near it.  Pure: time comes in with the data.
+ */
+#ifndef LEGWATCH_MOVEMENT_H
+#define LEGWATCH_MOVEMENT_H
+
+struct movement_params {
+	double	window_s;	/* gravity estimate: mean over this long */
+	double	smooth_s;	/* activity smoothing time constant */
+	double	onset_k;	/* onset: floor + onset_k * spread ... */
+	double	offset_k;	/* offset: floor + offset_k * spread */
+	double	min_rise_g;	/* ... but never less than this above it */
+	double	quiet_s;	/* offset needs this long near the floor */
+	double	floor_tau_s;	/* how fast the floor follows the sensor */
+	double	gap_s;		/* a longer gap in the data is a dropout */
+	double	max_s;		/* a movement this long means a lost floor */
+};
+
+void	movement_params_default(struct movement_params *p);
+
+/* A finished movement. */
+struct movement {
+	double	onset, end;
+	double	peak_g;		/* largest |a - resting gravity| */
+	double	before[3];	/* gravity at rest before the onset */
+	double	after[3];	/* gravity at rest after the end */
+	int	cut;		/* ended by a gap in the data or a reset */
+};
+
+enum movement_change {
+	MOVEMENT_NONE,
+	MOVEMENT_ONSET,
+	MOVEMENT_END,
+};
+
+#define MOVEMENT_RING	512	/* window_s at up to 2 kHz */
+
+struct movement_detector {
+	struct movement_params	p;
+	double			on_floor_min, off_floor_min;
+
+	/* The window for the gravity estimate. */
+	double			ring_t[MOVEMENT_RING];
+	double			ring_a[MOVEMENT_RING][3];
+	unsigned		head, count;
+	double			sum[3];
+
+	double			last_t;
+	int			running;	/* seen a sample since reset */
+	double			ready_at;	/* window full and warmed up */
+	int			floor_known;
+
+	double			act;		/* smoothed activity, g */
+	double			floor, spread;
+	double			gravity[3];	/* mean over the window */
+	double			rest_gravity[3];
+
+	int			moving;
+	double			onset;
+	double			rise_start;	/* NAN unless rising */
+	double			quiet_since;	/* NAN unless quiet */
+	double			peak_sq;
+	double			tail_s;		/* activity lag behind motion */
+};
+
+void	movement_init(struct movement_detector *md,
+	    const struct movement_params *p);
+/*
+ * Feeds one sample.  Returns MOVEMENT_END with *out filled when a movement
+ * ended (at this sample or, with a gap, at the sample before it).
+ */
+enum movement_change movement_feed(struct movement_detector *md, double t,
+	    const double a[3], struct movement *out);
+/* Ends a movement in progress at the last sample (end of data). */
+int	movement_finish(struct movement_detector *md, struct movement *out);
+double	movement_onset_threshold(const struct movement_detector *md);
+double	movement_offset_threshold(const struct movement_detector *md);
+
+#endif

@@ -1,0 +1,321 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+struct source {
+	char			name[EVENT_NAME_MAX];
+	enum source_kind	kind;
+	int			leg_bit;	/* -1: not a leg sensor */
+	union {
+		struct leg		leg;
+		struct motion_detector	motion;
+	} u;
+};
+
+struct pipeline {
+	struct source		*src;
+	int			 nsrc;
+	int			 nlegs;
+	char			 legs_name[EVENT_NAME_MAX];
+	struct plm_params	 plm_params;
+	struct plm_scorer	 plm;
+	struct bilateral	 bilateral;
+	event_sink_fn		 sink;
+	void			*ctx;
+
+	double			 now;
+	double			 first_t, last_t;
+	int			 cramps;
+	double			 temp_min, temp_max;
+};
+
+struct pipeline *
+pipeline_new(const struct source_conf *conf, int nsrc,
+    const struct plm_params *plm, event_sink_fn sink, void *ctx)
+{
+	struct pipeline *p;
+	int i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	if ((p->src = calloc((size_t)(nsrc > 0 ? nsrc : 1),
+	    sizeof(*p->src))) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->nsrc = nsrc;
+	p->plm_params = *plm;
+	plm_init(&p->plm, plm);
+	bilateral_init(&p->bilateral, &p->plm_params);
+	p->sink = sink;
+	p->ctx = ctx;
+	p->first_t = INFINITY;
+	p->last_t = p->now = -INFINITY;
+	p->temp_min = p->temp_max = NAN;
+	for (i = 0; i < nsrc; i++) {
+		struct source *s = &p->src[i];
+
+		snprintf(s->name, sizeof(s->name), "%s", conf[i].name);
+		s->kind = conf[i].kind;
+		s->leg_bit = -1;
+		switch (s->kind) {
+		case SOURCE_ACCEL:
+			leg_init(&s->u.leg, &conf[i].leg);
+			break;
+		case SOURCE_MOTION:
+			motion_init(&s->u.motion, &conf[i].motion);
+			break;
+		case SOURCE_TEMP:
+			continue;
+		}
+		s->leg_bit = p->nlegs++;
+		if (p->nlegs == 1)
+			snprintf(p->legs_name, sizeof(p->legs_name), "%s",
+			    s->name);
+		else {
+			size_t len = strlen(p->legs_name);
+
+			snprintf(p->legs_name + len,
+			    sizeof(p->legs_name) - len, "+%s", s->name);
+		}
+	}
+	return p;
+}
+
+void
+pipeline_free(struct pipeline *p)
+{
+	if (p == NULL)
+		return;
+	free(p->src);
+	free(p);
+}
+
+static void
+emit_span(struct pipeline *p, enum event_type type, const char *sensor,
+    double time, double start, double end, double peak_g)
+{
+	struct event ev;
+
+	event_init(&ev, type, time, sensor);
+	ev.start = start;
+	ev.end = end;
+	ev.peak_g = peak_g;
+	p->sink(p->ctx, &ev);
+}
+
+/* The earliest onset any leg may still report. */
+static double
+settled_time(const struct pipeline *p)
+{
+	double t = p->now;
+	int i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		const struct source *s = &p->src[i];
+		double st = t;
+
+		if (s->kind == SOURCE_ACCEL && s->u.leg.md.running)
+			st = leg_settled_time(&s->u.leg);
+		else if (s->kind == SOURCE_MOTION)
+			st = motion_settled_time(&s->u.motion);
+		if (st < t)
+			t = st;
+	}
+	return t;
+}
+
+static void
+emit_series(struct pipeline *p, const struct plm_series *ps)
+{
+	struct event ev;
+
+	event_init(&ev, EVENT_PLM_SERIES, p->now, p->legs_name);
+	ev.start = ps->start;
+	ev.end = ps->end;
+	ev.count = ps->count;
+	ev.mean_imi = ps->mean_imi;
+	p->sink(p->ctx, &ev);
+}
+
+static void
+score(struct pipeline *p, int finishing)
+{
+	struct plm_series ps;
+	struct plm_item it;
+	double settled = finishing ? INFINITY : settled_time(p);
+	/* With one leg nothing can join a movement: no need to wait. */
+	double release = p->nlegs > 1 ? settled : INFINITY;
+
+	while (bilateral_next(&p->bilateral, release, &it)) {
+		int both = (it.legs & (it.legs - 1)) != 0;
+
+		if (it.is_break ? plm_add_break(&p->plm, &ps) :
+		    plm_add_movement(&p->plm, it.onset, it.end, both, &ps))
+			emit_series(p, &ps);
+	}
+	if (finishing ? plm_finish(&p->plm, &ps) :
+	    plm_tick(&p->plm, settled, &ps))
+		emit_series(p, &ps);
+}
+
+static void
+to_scorer(struct pipeline *p, const struct source *s, double onset,
+    double end, int is_break)
+{
+	struct plm_item it;
+
+	it.onset = onset;
+	it.end = end;
+	it.legs = 1u << s->leg_bit;
+	it.is_break = is_break;
+	bilateral_add(&p->bilateral, &it);
+}
+
+static void
+leg_items(struct pipeline *p, const struct source *s,
+    const struct leg_out *out)
+{
+	int i;
+
+	for (i = 0; i < out->n; i++) {
+		const struct leg_item *it = &out->item[i];
+
+		switch (it->kind) {
+		case LEG_LM:
+			emit_span(p, EVENT_LEG_MOVEMENT, s->name, it->time,
+			    it->start, it->end, it->peak_g);
+			to_scorer(p, s, it->start, it->end, 0);
+			break;
+		case LEG_BODY:
+			emit_span(p, EVENT_BODY_MOVEMENT, s->name, it->time,
+			    it->start, it->end, it->peak_g);
+			to_scorer(p, s, it->start, it->end, 1);
+			break;
+		case LEG_CRAMP_START: {
+			struct event ev;
+
+			event_init(&ev, EVENT_CRAMP_START, it->time, s->name);
+			p->sink(p->ctx, &ev);
+			break;
+		}
+		case LEG_CRAMP:
+			p->cramps++;
+			emit_span(p, EVENT_CRAMP, s->name, it->time,
+			    it->start, it->end, it->peak_g);
+			to_scorer(p, s, it->start, it->end, 1);
+			break;
+		}
+	}
+}
+
+static void
+motion_item(struct pipeline *p, const struct source *s,
+    const struct motion_movement *m)
+{
+	emit_span(p, m->body ? EVENT_BODY_MOVEMENT : EVENT_LEG_MOVEMENT,
+	    s->name, p->now, m->onset, m->end, NAN);
+	to_scorer(p, s, m->onset, m->end, m->body);
+}
+
+static void
+advance(struct pipeline *p, double t)
+{
+	if (t > p->now)
+		p->now = t;
+	if (t < p->first_t)
+		p->first_t = t;
+	if (t > p->last_t)
+		p->last_t = t;
+}
+
+void
+pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
+{
+	struct source *s = &p->src[idx];
+	struct motion_movement mm;
+	struct leg_out out;
+
+	advance(p, smp->t);
+	switch (s->kind) {
+	case SOURCE_ACCEL:
+		leg_feed(&s->u.leg, smp->t, smp->v, &out);
+		if (out.n > 0)
+			leg_items(p, s, &out);
+		break;
+	case SOURCE_MOTION:
+		if (motion_feed(&s->u.motion, smp->t, smp->v[0] != 0, &mm))
+			motion_item(p, s, &mm);
+		break;
+	case SOURCE_TEMP:
+		if (isnan(p->temp_min) || smp->v[0] < p->temp_min)
+			p->temp_min = smp->v[0];
+		if (isnan(p->temp_max) || smp->v[0] > p->temp_max)
+			p->temp_max = smp->v[0];
+		return;
+	}
+	if (p->bilateral.n > 0 || p->plm.count > 0)
+		score(p, 0);
+}
+
+void
+pipeline_tick(struct pipeline *p, double now)
+{
+	struct motion_movement mm;
+	int i;
+
+	if (now > p->now)
+		p->now = now;
+	for (i = 0; i < p->nsrc; i++)
+		if (p->src[i].kind == SOURCE_MOTION &&
+		    motion_tick(&p->src[i].u.motion, now, &mm))
+			motion_item(p, &p->src[i], &mm);
+	score(p, 0);
+}
+
+void
+pipeline_figures(const struct pipeline *p, struct night_figures *n)
+{
+	double span = p->last_t > p->first_t ? p->last_t - p->first_t : 0;
+
+	memset(n, 0, sizeof(*n));
+	n->hours = span / 3600.0;
+	n->lm_count = p->plm.clm_total;
+	n->plm_count = p->plm.plm_total;
+	n->plm_index = n->hours > 0 ? n->plm_count / n->hours : 0;
+	n->plm_series = p->plm.series_total;
+	n->cramp_count = p->cramps;
+	n->temp_min_c = p->temp_min;
+	n->temp_max_c = p->temp_max;
+}
+
+void
+pipeline_finish(struct pipeline *p)
+{
+	struct motion_movement mm;
+	struct leg_out out;
+	struct event ev;
+	int i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		struct source *s = &p->src[i];
+
+		if (s->kind == SOURCE_ACCEL) {
+			leg_finish(&s->u.leg, &out);
+			leg_items(p, s, &out);
+		} else if (s->kind == SOURCE_MOTION &&
+		    motion_finish(&s->u.motion, &mm))
+			motion_item(p, s, &mm);
+	}
+	score(p, 1);
+	event_init(&ev, EVENT_NIGHT_SUMMARY, p->last_t, "");
+	if (p->first_t <= p->last_t) {
+		ev.start = p->first_t;
+		ev.end = p->last_t;
+	}
+	pipeline_figures(p, &ev.night);
+	p->sink(p->ctx, &ev);
+}

@@ -1,0 +1,47 @@
+/*
+ * The detection pipeline: samples from every source in, events out.
+ * Leg sensors feed their own classifier; their candidate movements meet
+ * in one PLM scorer (bilateral when there are two legs).  Pure: the
+ * caller hands in samples with their time and receives events through
+ * the sink; nothing here reads a clock, a file or a socket.
+ */
+#ifndef LEGWATCH_PIPELINE_H
+#define LEGWATCH_PIPELINE_H
+
+#include "event.h"
+#include "leg.h"
+#include "motion.h"
+#include "plm.h"
+#include "../sensors/recording.h"
+
+enum source_kind {
+	SOURCE_ACCEL,
+	SOURCE_MOTION,
+	SOURCE_TEMP,
+};
+
+struct source_conf {
+	const char		*name;
+	enum source_kind	 kind;
+	struct leg_params	 leg;		/* SOURCE_ACCEL */
+	struct motion_params	 motion;	/* SOURCE_MOTION */
+};
+
+typedef void (*event_sink_fn)(void *ctx, const struct event *ev);
+
+struct pipeline;
+
+struct pipeline	*pipeline_new(const struct source_conf *src, int nsrc,
+		    const struct plm_params *plm, event_sink_fn sink,
+		    void *ctx);
+void		 pipeline_free(struct pipeline *p);
+void		 pipeline_sample(struct pipeline *p, int source,
+		    const struct sample *s);
+/* Time passes without samples (digital sensors, series that ended). */
+void		 pipeline_tick(struct pipeline *p, double now);
+/* The input ended: finish everything and emit the night's summary. */
+void		 pipeline_finish(struct pipeline *p);
+void		 pipeline_figures(const struct pipeline *p,
+		    struct night_figures *out);
+
+#endif

@@ -1,0 +1,177 @@
+#include <math.h>
+#include <string.h>
+
+#include "plm.h"
+
+void
+plm_params_default(struct plm_params *p)
+{
+	p->lm_min_s = 0.5;
+	p->lm_max_s = 10.0;
+	p->imi_min_s = 10.0;
+	p->imi_max_s = 90.0;
+	p->series_min = 4;
+	p->bilateral_gap_s = 0.5;
+	p->bilateral_max_s = 15.0;
+}
+
+static long long
+ms(double seconds)
+{
+	return llround(seconds * 1000.0);
+}
+
+void
+plm_init(struct plm_scorer *s, const struct plm_params *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->p = *p;
+}
+
+/* Closes the running run; a series if it is long enough. */
+static int
+close_run(struct plm_scorer *s, struct plm_series *out)
+{
+	int series = s->count >= s->p.series_min;
+
+	if (series) {
+		out->start = s->first_onset;
+		out->end = s->last_end;
+		out->count = s->count;
+		out->mean_imi = (double)s->imi_sum_ms / 1000.0 /
+		    (double)(s->count - 1);
+		s->plm_total += s->count;
+		s->series_total++;
+	}
+	s->count = 0;
+	s->imi_sum_ms = 0;
+	return series;
+}
+
+static void
+begin_run(struct plm_scorer *s, double onset, double end)
+{
+	s->count = 1;
+	s->first_onset = s->last_onset = onset;
+	s->last_end = end;
+	s->imi_sum_ms = 0;
+}
+
+int
+plm_add_movement(struct plm_scorer *s, double onset, double end,
+    int bilateral, struct plm_series *out)
+{
+	long long dur = ms(end) - ms(onset), imi;
+	int ended = 0;
+
+	if (dur < ms(s->p.lm_min_s))
+		return 0;
+	if (dur > ms(bilateral ? s->p.bilateral_max_s : s->p.lm_max_s))
+		return close_run(s, out);
+	s->clm_total++;
+	if (s->count == 0) {
+		begin_run(s, onset, end);
+		return 0;
+	}
+	imi = ms(onset) - ms(s->last_onset);
+	if (imi >= ms(s->p.imi_min_s) && imi <= ms(s->p.imi_max_s)) {
+		s->count++;
+		s->imi_sum_ms += imi;
+		s->last_onset = onset;
+		s->last_end = end;
+		return 0;
+	}
+	ended = close_run(s, out);
+	begin_run(s, onset, end);
+	return ended;
+}
+
+int
+plm_add_break(struct plm_scorer *s, struct plm_series *out)
+{
+	return close_run(s, out);
+}
+
+int
+plm_tick(struct plm_scorer *s, double settled, struct plm_series *out)
+{
+	if (s->count > 0 && ms(settled) - ms(s->last_onset) > ms(s->p.imi_max_s))
+		return close_run(s, out);
+	return 0;
+}
+
+int
+plm_finish(struct plm_scorer *s, struct plm_series *out)
+{
+	return close_run(s, out);
+}
+
+int
+plm_in_series(const struct plm_scorer *s)
+{
+	return s->count >= s->p.series_min;
+}
+
+void
+bilateral_init(struct bilateral *b, const struct plm_params *p)
+{
+	memset(b, 0, sizeof(*b));
+	b->p = p;
+}
+
+static void
+take(struct bilateral *b, int i)
+{
+	memmove(&b->pending[i], &b->pending[i + 1],
+	    (size_t)(b->n - i - 1) * sizeof(b->pending[0]));
+	b->n--;
+}
+
+void
+bilateral_add(struct bilateral *b, const struct plm_item *it)
+{
+	int i;
+
+	if (b->n == PLM_PENDING)
+		take(b, 0);	/* cannot happen with sane settled times */
+	for (i = b->n; i > 0 && b->pending[i - 1].onset > it->onset; i--)
+		b->pending[i] = b->pending[i - 1];
+	b->pending[i] = *it;
+	b->n++;
+}
+
+int
+bilateral_next(struct bilateral *b, double settled, struct plm_item *out)
+{
+	double gap = b->p->bilateral_gap_s;
+	int i, grew;
+
+	if (b->n == 0)
+		return 0;
+	/* Grow the first item by every other leg's item that touches it. */
+	do {
+		struct plm_item *first = &b->pending[0];
+
+		grew = 0;
+		for (i = 1; i < b->n; i++) {
+			struct plm_item *it = &b->pending[i];
+
+			if (it->onset > first->end + gap)
+				break;
+			if ((it->legs & ~first->legs) == 0)
+				continue;
+			if (it->end > first->end)
+				first->end = it->end;
+			first->legs |= it->legs;
+			first->is_break |= it->is_break;
+			take(b, i);
+			grew = 1;
+			break;
+		}
+	} while (grew);
+	if (b->pending[0].end + gap >= settled && b->n < PLM_PENDING)
+		return 0;	/* another leg may still add to it */
+	*out = b->pending[0];
+	take(b, 0);
+	return 1;
+}

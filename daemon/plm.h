@@ -1,0 +1,81 @@
+/*
+ * Periodic leg movements by the WASM 2016 rules (DESIGN 4.2).  Candidate
+ * leg movements (CLMs) come in onset order; a series is at least
+ * series_min consecutive CLMs whose onset-to-onset intervals all lie in
+ * [imi_min_s, imi_max_s].  Durations and intervals are compared in whole
+ * milliseconds so that the rules hold exactly at their edges.
+ */
+#ifndef LEGWATCH_PLM_H
+#define LEGWATCH_PLM_H
+
+struct plm_params {
+	double	lm_min_s;	/* 0.5: shorter is ignored entirely */
+	double	lm_max_s;	/* 10: longer is not a CLM, ends a series */
+	double	imi_min_s;	/* 10 */
+	double	imi_max_s;	/* 90 */
+	int	series_min;	/* 4 */
+	double	bilateral_gap_s;	/* 0.5: two legs, one movement */
+	double	bilateral_max_s;	/* 15: a bilateral CLM's limit */
+};
+
+void	plm_params_default(struct plm_params *p);
+
+struct plm_series {
+	double	start;		/* onset of the first CLM */
+	double	end;		/* end of the last */
+	int	count;
+	double	mean_imi;
+};
+
+struct plm_scorer {
+	struct plm_params	p;
+	int			count;		/* CLMs in the running run */
+	double			first_onset, last_onset, last_end;
+	long long		imi_sum_ms;
+	/* The night so far. */
+	int			clm_total, plm_total, series_total;
+};
+
+void	plm_init(struct plm_scorer *s, const struct plm_params *p);
+/*
+ * Each returns 1 with *out filled when a series ended.  A movement is
+ * judged by its duration: ignored, a CLM, or (over lm_max_s) a break.
+ */
+int	plm_add_movement(struct plm_scorer *s, double onset, double end,
+	    int bilateral, struct plm_series *out);
+int	plm_add_break(struct plm_scorer *s, struct plm_series *out);
+/* No CLM with an onset before `settled` can still arrive. */
+int	plm_tick(struct plm_scorer *s, double settled, struct plm_series *out);
+int	plm_finish(struct plm_scorer *s, struct plm_series *out);
+/* A series is running now (restless legs). */
+int	plm_in_series(const struct plm_scorer *s);
+
+/*
+ * Two or more leg sensors: movements of different legs that overlap or
+ * lie less than bilateral_gap_s apart are one movement.  Items wait here
+ * until no other leg can still add to them.
+ */
+struct plm_item {
+	double		onset, end;
+	unsigned	legs;		/* bit per leg sensor */
+	int		is_break;	/* a body movement or a cramp */
+};
+
+#define PLM_PENDING	64
+
+struct bilateral {
+	const struct plm_params	*p;
+	struct plm_item		 pending[PLM_PENDING];
+	int			 n;
+};
+
+void	bilateral_init(struct bilateral *b, const struct plm_params *p);
+void	bilateral_add(struct bilateral *b, const struct plm_item *it);
+/*
+ * Returns 1 with the next merged item once `settled` (no onset before it
+ * can still arrive) allows it.
+ */
+int	bilateral_next(struct bilateral *b, double settled,
+	    struct plm_item *out);
+
+#endif
