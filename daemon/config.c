@@ -74,6 +74,7 @@ static const struct option hydration_opts[] = {
 
 static const struct option movement_opts[] = {
 	DBL("window_s", leg.move.window_s, 0.05, 1.0),
+	DBL("short_s", leg.move.short_s, 0.0, 0.5),
 	DBL("smooth_s", leg.move.smooth_s, 0.0, 1.0),
 	DBL("onset_k", leg.move.onset_k, 1.0, 100.0),
 	DBL("offset_k", leg.move.offset_k, 0.5, 100.0),
@@ -106,8 +107,22 @@ static const struct option cramp_opts[] = {
 
 static const struct option posture_opts[] = {
 	DBL("turn_deg", leg.turn_deg, 1.0, 180.0),
+	DBL("flex_max_deg", leg.flex_max_deg, 1.0, 180.0),
 	DBL("upright_deg", leg.upright_deg, 1.0, 89.0),
-	DBL("body_peak_g", leg.body_peak_g, 0.001, 16.0),
+};
+
+/* Mattress sensors: what differs from an ankle's settings. */
+static const struct option mattress_opts[] = {
+	DBL("window_s", mattress.move.window_s, 0.05, 5.0),
+	DBL("short_s", mattress.move.short_s, 0.0, 1.0),
+	DBL("smooth_s", mattress.move.smooth_s, 0.0, 2.0),
+	DBL("onset_k", mattress.move.onset_k, 1.0, 100.0),
+	DBL("offset_k", mattress.move.offset_k, 0.5, 100.0),
+	DBL("min_rise_g", mattress.move.min_rise_g, 0.0, 2.0),
+	DBL("hold_s", mattress.cramp.hold_s, 2.0, 120.0),
+	DBL("tremor_k", mattress.cramp.tremor_k, 0.0, 50.0),
+	DBL("hold_max_g", mattress.cramp.hold_max_g, 0.001, 4.0),
+	DBL("body_peak_g", mattress.body_peak_g, 0.001, 16.0),
 };
 
 #define NOPTS(a)	(sizeof(a) / sizeof(a[0]))
@@ -126,6 +141,7 @@ static const struct group {
 	{ "plm", plm_opts, NOPTS(plm_opts) },
 	{ "cramp", cramp_opts, NOPTS(cramp_opts) },
 	{ "posture", posture_opts, NOPTS(posture_opts) },
+	{ "mattress", mattress_opts, NOPTS(mattress_opts) },
 };
 
 /* Options of a sensor entry, and which types take them. */
@@ -215,6 +231,7 @@ config_defaults(struct config *c)
 	c->hydration.min_gap_min = 45;
 	c->hydration.warm_c = 26.0;
 	leg_params_default(&c->leg);
+	leg_params_mattress(&c->mattress);
 	plm_params_default(&c->plm);
 	c->motion.debounce_s = 0.05;
 }
@@ -549,6 +566,9 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 	if (c->leg.move.offset_k >= c->leg.move.onset_k)
 		return fail(cx, AT("movement.offset_k"), "movement.offset_k: "
 		    "must be below onset_k (the hysteresis)");
+	if (c->mattress.move.offset_k >= c->mattress.move.onset_k)
+		return fail(cx, AT("mattress.offset_k"), "mattress.offset_k: "
+		    "must be below onset_k (the hysteresis)");
 	if (c->plm.lm_min_s >= c->plm.lm_max_s)
 		return fail(cx, AT("plm.lm_min_s"), "plm.lm_min_s: must be "
 		    "below lm_max_s");
@@ -560,6 +580,20 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 		    "must be at least lm_max_s");
 #undef AT
 	return 0;
+}
+
+/* What the movement and cramp groups say holds for mattress sensors too. */
+static void
+share_settings(struct config *c)
+{
+	struct leg_params *m = &c->mattress;
+	const struct leg_params *a = &c->leg;
+
+	m->move.quiet_s = a->move.quiet_s;
+	m->move.floor_tau_s = a->move.floor_tau_s;
+	m->move.gap_s = a->move.gap_s;
+	m->move.max_s = a->move.max_s;
+	m->cramp.end_quiet_s = a->cramp.end_quiet_s;
 }
 
 int
@@ -607,12 +641,13 @@ config_load(struct config *c, const char *path, char *err,
 		if (j == NOPTS(groups)) {
 			fail(&cx, s, "%s: unknown setting (device, sensors, "
 			    "mqtt, storage, night, hydration, movement, plm, "
-			    "cramp, posture)", name);
+			    "cramp, posture, mattress)", name);
 			goto done;
 		}
 		if (parse_group(&cx, c, &groups[j], s) == -1)
 			goto done;
 	}
+	share_settings(c);
 	r = check_whole(&cx, c, &cf);
 done:
 	config_destroy(&cf);
@@ -623,13 +658,11 @@ void
 config_leg_params(const struct config *c, const struct sensor_conf *sc,
     struct leg_params *out)
 {
-	*out = c->leg;
+	*out = sc != NULL && sc->mount == MOUNT_MATTRESS ? c->mattress : c->leg;
 	out->lm_min_s = c->plm.lm_min_s;
 	out->lm_max_s = c->plm.lm_max_s;
-	if (sc != NULL) {
-		out->mount = sc->mount;
+	if (sc != NULL)
 		memcpy(out->leg_axis, sc->axis, sizeof(out->leg_axis));
-	}
 }
 
 void

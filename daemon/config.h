@@ -78,6 +78,7 @@ struct config {
 	int			night_end_min;
 	struct hydration_conf	hydration;
 	struct leg_params	leg;	/* movement, cramp and posture */
+	struct leg_params	mattress; /* the same for mattress sensors */
 	struct plm_params	plm;
 	struct motion_params	motion;
 };

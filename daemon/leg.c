@@ -10,6 +10,12 @@
 /* Skip the rotation's own activity tail when averaging the hold. */
 #define HOLD_SETTLE_S		0.5
 #define POSTURE_TAU_S		1.0
+/* Mattress movements closer than this may be one tremor. */
+#define MATTRESS_BOUT_S		2.0
+/* Tremor is judged on the activity averaged this long. */
+#define TREMOR_TAU_S		1.0
+/* Further than this from rest after a movement, the leg is still lifted. */
+#define DISPLACED_DEG		3.0
 #define DEG			(M_PI / 180.0)
 
 void
@@ -28,8 +34,24 @@ leg_params_default(struct leg_params *p)
 	p->lm_min_s = 0.5;
 	p->lm_max_s = 10.0;
 	p->turn_deg = 15.0;
-	p->upright_deg = 40.0;
+	p->flex_max_deg = 45.0;
+	p->upright_deg = 25.0;
 	p->body_peak_g = 0.06;
+}
+
+void
+leg_params_mattress(struct leg_params *p)
+{
+	leg_params_default(p);
+	p->mount = MOUNT_MATTRESS;
+	p->move.window_s = 1.0;
+	p->move.smooth_s = 0.25;
+	p->move.onset_k = 5.0;
+	p->move.offset_k = 2.5;
+	p->move.min_rise_g = 0.0005;
+	p->cramp.hold_s = 12.0;
+	p->cramp.tremor_k = 1.5;
+	p->cramp.hold_max_g = 0.02;
 }
 
 void
@@ -41,6 +63,8 @@ leg_init(struct leg *leg, const struct leg_params *p)
 	leg->p = *p;
 	movement_init(&leg->md, &p->move);
 	leg->cos_turn = cos(p->turn_deg * DEG);
+	leg->cos_flex = cos(p->flex_max_deg * DEG);
+	leg->cos_displaced = cos(DISPLACED_DEG * DEG);
 	leg->cos_upright = cos(p->upright_deg * DEG);
 	leg->cos_cramp = cos(p->cramp.min_angle_deg * DEG);
 	leg->hold_tol_sq = tol * tol;
@@ -150,6 +174,38 @@ episode_end(struct leg *leg, double now, struct leg_out *out)
 	leg->state = LEG_IDLE;
 }
 
+/*
+ * The leg lifted, held still for a moment, and came back to where it
+ * rested: one leg movement, as an EMG would see it, not a turn and a turn
+ * back.  Returns 1 when the queue was merged with m and classified.
+ */
+static int
+held_flexion(struct leg *leg, const struct movement *m, double now,
+    struct leg_out *out)
+{
+	struct movement whole = leg->queue[0];
+	int i;
+
+	if (m->end - whole.onset > leg->p.lm_max_s ||
+	    cos_between(m->after, whole.before) < leg->cos_turn)
+		return 0;
+	for (i = 0; i < leg->queued; i++) {
+		if (cos_between(leg->queue[i].after, whole.before) <
+		    leg->cos_flex)
+			return 0;
+		if (leg->queue[i].peak_g > whole.peak_g)
+			whole.peak_g = leg->queue[i].peak_g;
+	}
+	if (m->peak_g > whole.peak_g)
+		whole.peak_g = m->peak_g;
+	whole.end = m->end;
+	memcpy(whole.after, m->after, sizeof(whole.after));
+	leg->queued = 0;
+	leg->state = LEG_IDLE;
+	classify(leg, &whole, now, out);
+	return 1;
+}
+
 static void
 movement_ended(struct leg *leg, const struct movement *m, double now,
     struct leg_out *out)
@@ -167,10 +223,15 @@ movement_ended(struct leg *leg, const struct movement *m, double now,
 			episode_begin(leg, 0, m->onset, m->end, m->peak_g);
 			return;
 		}
+		if (leg->p.mount == MOUNT_ANKLE &&
+		    held_flexion(leg, m, now, out))
+			return;
 		if (leg->queued == LEG_QUEUE)
 			settle_resolve(leg, now, out);
 		else {
 			leg->queue[leg->queued++] = *m;
+			if (leg->p.mount == MOUNT_MATTRESS)
+				leg->settle_until = m->end + MATTRESS_BOUT_S;
 			return;
 		}
 		break;
@@ -182,15 +243,76 @@ movement_ended(struct leg *leg, const struct movement *m, double now,
 		return;
 	}
 	if (leg->p.mount == MOUNT_ANKLE && !m->cut &&
-	    cos_between(m->before, m->after) < leg->cos_turn) {
-		/* A new orientation: wait and see whether it is held. */
+	    cos_between(m->before, m->after) < leg->cos_displaced) {
+		/*
+		 * The leg did not come back: wait and see whether it is
+		 * held (a cramp), comes back (a held flexion) or stays (a
+		 * turn).
+		 */
 		leg->state = LEG_SETTLING;
 		leg->queue[0] = *m;
 		leg->queued = 1;
-		leg->settle_until = m->end + 2.0 * leg->p.cramp.hold_s;
+		if (cos_between(m->before, m->after) < leg->cos_cramp)
+			leg->settle_until = m->end + 2.0 * leg->p.cramp.hold_s;
+		else
+			leg->settle_until = m->onset + leg->p.lm_max_s +
+			    leg->p.move.quiet_s;
+		return;
+	}
+	if (leg->p.mount == MOUNT_MATTRESS && !m->cut) {
+		/* Tremor comes and goes: is more of it about to follow? */
+		leg->state = LEG_SETTLING;
+		leg->queue[0] = *m;
+		leg->queued = 1;
+		leg->settle_until = m->end + MATTRESS_BOUT_S;
 		return;
 	}
 	classify(leg, m, now, out);
+}
+
+/*
+ * On a mattress a cramp's tremor arrives faint, near the sensor's noise,
+ * with no orientation to go by: it shows as the activity, averaged over
+ * a second, staying above the floor nearly all the time for hold_s.
+ * Restless legs leave gaps of several seconds between movements.
+ */
+static void
+mattress_hold(struct leg *leg, double t, struct leg_out *out)
+{
+	const struct movement_detector *md = &leg->md;
+	int above = leg->tremor > md->floor + leg->p.cramp.tremor_k *
+	    md->spread;
+	double mean;
+
+	if (!leg->hold_armed) {
+		if (!above)
+			return;
+		leg->hold_armed = 1;
+		leg->hold_since = leg->tremor_up = t;
+		leg->hold_sum = 0;
+		leg->hold_n = leg->hold_above = 0;
+	}
+	leg->hold_sum += md->act;
+	leg->hold_n++;
+	if (above) {
+		leg->hold_above++;
+		leg->tremor_up = t;
+	} else if (t - leg->tremor_up > MATTRESS_BOUT_S) {
+		leg->hold_armed = 0;	/* it stopped */
+		return;
+	}
+	if (t - leg->hold_since < leg->p.cramp.hold_s)
+		return;
+	leg->hold_armed = 0;
+	mean = leg->hold_sum / (double)leg->hold_n;
+	if (10 * leg->hold_above < 9 * leg->hold_n ||
+	    mean > leg->p.cramp.hold_max_g)
+		return;
+	if (leg->state == LEG_IDLE)
+		leg->queued = 0;
+	episode_begin(leg, 1, leg->hold_since - TREMOR_TAU_S,
+	    md->moving ? t : leg->last_end, sqrt(md->peak_sq));
+	put(out, LEG_CRAMP_START, leg->episode_start, t, leg->episode_peak, t);
 }
 
 /*
@@ -198,7 +320,8 @@ movement_ended(struct leg *leg, const struct movement *m, double now,
  * anchor for hold_s, with the mean activity above the floor (tremor) but
  * below thrashing, at least min_angle_deg away from where the leg rested
  * before the bout.  On a mattress there is no orientation to speak of:
- * the hold is one unbroken low-level movement.
+ * the hold is low-level activity almost all the time, in movements less
+ * than MATTRESS_BOUT_S apart.
  */
 static void
 hold_update(struct leg *leg, double t, struct leg_out *out)
@@ -209,17 +332,10 @@ hold_update(struct leg *leg, double t, struct leg_out *out)
 	int ok;
 
 	if (leg->p.mount == MOUNT_MATTRESS) {
-		if (!md->moving) {
-			leg->hold_armed = 0;
-			return;
-		}
-		if (!leg->hold_armed) {
-			leg->hold_armed = 1;
-			leg->hold_since = t;
-			leg->hold_sum = 0;
-			leg->hold_n = leg->hold_above = 0;
-		}
-	} else {
+		mattress_hold(leg, t, out);
+		return;
+	}
+	{
 		dx = g[0] - leg->hold_anchor[0];
 		dy = g[1] - leg->hold_anchor[1];
 		dz = g[2] - leg->hold_anchor[2];
@@ -249,7 +365,7 @@ hold_update(struct leg *leg, double t, struct leg_out *out)
 	    mean <= leg->p.cramp.hold_max_g &&
 	    (md->moving || leg->state == LEG_SETTLING) &&
 	    !leg->upright;
-	if (ok && leg->p.mount == MOUNT_ANKLE)
+	if (ok)
 		ok = cos_between(leg->hold_anchor, leg->bout_rest) <
 		    leg->cos_cramp;
 	if (!ok)
@@ -286,6 +402,13 @@ leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
 		    sizeof(leg->slow_gravity));
 	else
 		track_posture(leg, dt);
+	if (leg->p.mount == MOUNT_MATTRESS) {
+		leg->tremor += (leg->md.act - leg->tremor) *
+		    (dt > 0 ? dt / (TREMOR_TAU_S + dt) : 1.0);
+		/* A faint tremor must not become the floor. */
+		leg->md.floor_frozen = leg->tremor > leg->md.floor +
+		    leg->p.cramp.tremor_k * leg->md.spread;
+	}
 	if (change == MOVEMENT_END) {
 		movement_ended(leg, &m, t, out);
 		if (m.cut && leg->state == LEG_EPISODE &&
@@ -306,7 +429,8 @@ leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
 
 	switch (leg->state) {
 	case LEG_SETTLING:
-		if (!leg->md.moving && t >= leg->settle_until)
+		if (!leg->md.moving && t >= leg->settle_until &&
+		    !(leg->hold_armed && leg->p.mount == MOUNT_MATTRESS))
 			settle_resolve(leg, t, out);
 		break;
 	case LEG_EPISODE:

@@ -34,11 +34,14 @@ struct leg_params {
 	double			lm_min_s;	/* CLM duration limits */
 	double			lm_max_s;
 	double			turn_deg;	/* posture change: body */
+	double			flex_max_deg;	/* a held flexion, not a turn */
 	double			upright_deg;	/* leg this near vertical */
 	double			body_peak_g;	/* mattress: body movement */
 };
 
 void	leg_params_default(struct leg_params *p);
+/* A mattress passes on a fraction of the leg's motion, and no posture. */
+void	leg_params_mattress(struct leg_params *p);
 
 enum leg_item_kind {
 	LEG_LM,
@@ -72,6 +75,7 @@ struct leg {
 	struct leg_params		p;
 	struct movement_detector	md;
 	double				cos_turn, cos_upright, cos_cramp;
+	double				cos_flex, cos_displaced;
 	double				hold_tol_sq;
 
 	double				slow_gravity[3]; /* posture */
@@ -89,6 +93,8 @@ struct leg {
 	double				hold_sum;
 	long				hold_n;
 	long				hold_above;	/* with tremor */
+	double				tremor;		/* mattress: slow activity */
+	double				tremor_up;	/* last time above */
 
 	enum leg_state			state;
 	struct movement			queue[LEG_QUEUE];

@@ -348,7 +348,7 @@ run_replay(const struct options *o, const struct config *conf)
 		for (j = 0; j < i; j++)
 			if (strcmp(names[j], names[i]) == 0)
 				snprintf(names[i], sizeof(names[i]), "%.24s-%d",
-				    stem, i + 1);
+				    stem, (i + 1) % 100);
 		sc = find_sensor(conf, stem);
 		sconf[i].name = names[i];
 		sconf[i].kind = src[i].rec.kind == REC_ACCEL ? SOURCE_ACCEL :

@@ -6,14 +6,17 @@
 /* The floor is learnt this fast at first, then follows at floor_tau_s. */
 #define WARMUP_S	2.0
 #define WARMUP_TAU_S	0.5
+/* The fast measure is up when this many spreads above its floor. */
+#define FAST_K		3.0
 
 void
 movement_params_default(struct movement_params *p)
 {
-	p->window_s = 0.25;
+	p->window_s = 0.5;
+	p->short_s = 0.06;
 	p->smooth_s = 0.08;
 	p->onset_k = 6.0;
-	p->offset_k = 2.5;
+	p->offset_k = 3.0;
 	p->min_rise_g = 0.004;
 	p->quiet_s = 0.5;
 	p->floor_tau_s = 30.0;
@@ -24,8 +27,9 @@ movement_params_default(struct movement_params *p)
 static void
 window_reset(struct movement_detector *md)
 {
-	md->head = md->count = 0;
-	md->sum[0] = md->sum[1] = md->sum[2] = 0;
+	md->head = md->count = md->short_count = 0;
+	memset(md->sum, 0, sizeof(md->sum));
+	memset(md->short_sum, 0, sizeof(md->short_sum));
 	md->running = 0;
 }
 
@@ -37,6 +41,7 @@ movement_init(struct movement_detector *md, const struct movement_params *p)
 	md->rise_start = md->quiet_since = NAN;
 	/* The activity outlasts the motion by about the window. */
 	md->tail_s = p->window_s * 0.6 + p->smooth_s;
+	md->lead_s = p->short_s / 2 + p->smooth_s;
 	window_reset(md);
 }
 
@@ -57,15 +62,21 @@ movement_offset_threshold(const struct movement_detector *md)
 	return md->floor + (rise > least ? rise : least);
 }
 
+static unsigned
+ring_index(const struct movement_detector *md, unsigned back)
+{
+	return (md->head + MOVEMENT_RING - back) % MOVEMENT_RING;
+}
+
 static void
-window_push(struct movement_detector *md, double t, const double a[3])
+window_push(struct movement_detector *md, double t, const double a[3],
+    double motion[3])
 {
 	unsigned i, slot;
 
 	/* Drop what fell out of the window, or the oldest if it is full. */
 	while (md->count > 0) {
-		unsigned tail = (md->head + MOVEMENT_RING - md->count) %
-		    MOVEMENT_RING;
+		unsigned tail = ring_index(md, md->count);
 
 		if (md->count < MOVEMENT_RING &&
 		    md->ring_t[tail] > t - md->p.window_s)
@@ -74,15 +85,41 @@ window_push(struct movement_detector *md, double t, const double a[3])
 			md->sum[i] -= md->ring_a[tail][i];
 		md->count--;
 	}
+	if (md->short_count > md->count)
+		md->short_count = md->count;
+	while (md->short_count > 0) {
+		unsigned tail = ring_index(md, md->short_count);
+
+		if (md->ring_t[tail] > t - md->p.short_s)
+			break;
+		for (i = 0; i < 3; i++)
+			md->short_sum[i] -= md->ring_a[tail][i];
+		md->short_count--;
+	}
 	slot = md->head;
 	md->ring_t[slot] = t;
-	for (i = 0; i < 3; i++) {
-		md->ring_a[slot][i] = a[i];
-		md->sum[i] += a[i];
-		md->gravity[i] = md->sum[i] / (md->count + 1);
-	}
 	md->head = (md->head + 1) % MOVEMENT_RING;
 	md->count++;
+	md->short_count++;
+	{
+		const double *past = md->ring_short[ring_index(md,
+		    md->short_count + 1)];
+		double f = 0;
+
+		for (i = 0; i < 3; i++) {
+			double m;
+
+			md->ring_a[slot][i] = a[i];
+			md->sum[i] += a[i];
+			md->short_sum[i] += a[i];
+			md->gravity[i] = md->sum[i] / md->count;
+			m = md->short_sum[i] / md->short_count;
+			md->ring_short[slot][i] = m;
+			motion[i] = m - md->gravity[i];
+			f += (m - past[i]) * (m - past[i]);
+		}
+		md->fast = md->count > md->short_count + 1 ? sqrt(f) : 0;
+	}
 }
 
 static void
@@ -112,6 +149,9 @@ track_floor(struct movement_detector *md, double dt, double tau)
 
 	md->floor += (md->act - md->floor) * k;
 	md->spread += (fabs(md->act - md->floor) - md->spread) * k;
+	md->fast_floor += (md->fast - md->fast_floor) * k;
+	md->fast_spread += (fabs(md->fast - md->fast_floor) -
+	    md->fast_spread) * k;
 }
 
 enum movement_change
@@ -137,10 +177,7 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 		dt = 0;
 	}
 	md->last_t = t;
-	window_push(md, t, a);
-	dev[0] = a[0] - md->gravity[0];
-	dev[1] = a[1] - md->gravity[1];
-	dev[2] = a[2] - md->gravity[2];
+	window_push(md, t, a, dev);
 	d = sqrt(dev[0] * dev[0] + dev[1] * dev[1] + dev[2] * dev[2]);
 	md->act += (d - md->act) * smoothing(dt, md->p.smooth_s);
 
@@ -163,12 +200,15 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 			md->rise_start = t;
 		if (md->act > on) {
 			md->moving = 1;
-			md->onset = isnan(md->rise_start) ? t : md->rise_start;
+			/* Back by the filters' delay: motion began earlier. */
+			md->onset = (isnan(md->rise_start) ? t :
+			    md->rise_start) - md->lead_s;
+			md->last_fast = md->onset;
 			md->quiet_since = NAN;
 			md->peak_sq = 0;
 			return change == MOVEMENT_NONE ? MOVEMENT_ONSET : change;
 		}
-		if (md->act < on)
+		if (md->act < on && !md->floor_frozen)
 			track_floor(md, dt, md->p.floor_tau_s);
 		return change;
 	}
@@ -186,8 +226,16 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 		md->quiet_since = NAN;
 	else if (isnan(md->quiet_since))
 		md->quiet_since = t;
+	if (md->fast > md->fast_floor + FAST_K * md->fast_spread)
+		md->last_fast = t;
 	if (!isnan(md->quiet_since) && t - md->quiet_since >= md->p.quiet_s) {
-		end_movement(md, md->quiet_since - md->tail_s, 0, out);
+		double end = md->quiet_since - md->tail_s;
+
+		/* Motion seen to stop earlier than the activity says. */
+		if (md->last_fast > md->onset && md->last_fast < end)
+			end = md->last_fast > end - md->p.window_s ?
+			    md->last_fast : end - md->p.window_s;
+		end_movement(md, end, 0, out);
 		return MOVEMENT_END;
 	}
 	if (t - md->onset > md->p.max_s) {

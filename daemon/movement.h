@@ -1,7 +1,7 @@
 /*
- * Samples to movements (DESIGN 4.1).  Gravity is removed by subtracting
- * the mean of the last window_s; the length of what is left, smoothed, is
- * the activity.  Its resting level (the floor) and spread are tracked at
+ * Samples to movements (DESIGN 4.1).  The mean of the last short_s (sensor
+ * noise averaged out) minus the mean of the last window_s (gravity) is a
+ * band-pass of the motion; its length, smoothed, is the activity.  Its resting level (the floor) and spread are tracked at
  * rest, so thresholds follow the sensor, the mount and the night.
  * Onset: activity clearly above the floor.  Offset: the start of at least
  * quiet_s with activity back near it.  Pure: time comes in with the data.
@@ -11,6 +11,7 @@
 
 struct movement_params {
 	double	window_s;	/* gravity estimate: mean over this long */
+	double	short_s;	/* motion estimate: mean over this long */
 	double	smooth_s;	/* activity smoothing time constant */
 	double	onset_k;	/* onset: floor + onset_k * spread ... */
 	double	offset_k;	/* offset: floor + offset_k * spread */
@@ -47,16 +48,25 @@ struct movement_detector {
 	/* The window for the gravity estimate. */
 	double			ring_t[MOVEMENT_RING];
 	double			ring_a[MOVEMENT_RING][3];
+	double			ring_short[MOVEMENT_RING][3];	/* means */
 	unsigned		head, count;
-	double			sum[3];
+	unsigned		short_count;
+	double			sum[3], short_sum[3];
 
 	double			last_t;
 	int			running;	/* seen a sample since reset */
 	double			ready_at;	/* window full and warmed up */
 	int			floor_known;
+	int			floor_frozen;	/* set by the caller */
 
 	double			act;		/* smoothed activity, g */
 	double			floor, spread;
+	/*
+	 * The change of the short mean over short_s has almost no tail: it
+	 * dates the end of a movement the activity smears out.
+	 */
+	double			fast, fast_floor, fast_spread;
+	double			last_fast;	/* last time it was up */
 	double			gravity[3];	/* mean over the window */
 	double			rest_gravity[3];
 
@@ -66,6 +76,7 @@ struct movement_detector {
 	double			quiet_since;	/* NAN unless quiet */
 	double			peak_sq;
 	double			tail_s;		/* activity lag behind motion */
+	double			lead_s;		/* ... and behind its onset */
 };
 
 void	movement_init(struct movement_detector *md,

@@ -1,0 +1,192 @@
+#!/bin/sh
+# The command line as a user meets it (DESIGN 3.1-3.4): recordings good
+# and bad, configurations good and bad, exit codes and messages.
+# usage: tests/cli.sh BUILD_DIR WORK_DIR
+set -u
+bin=$1/legwatchd
+sim=$1/legsim
+work=$2
+rm -rf "$work" && mkdir -p "$work"
+passed=0 failed=0
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect CODE STDERR_PATTERN -- command...: exit code, a message, and
+# nothing at all on stdout when it fails.
+expect() {
+	code=$1 pattern=$2; shift 3
+	"$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then
+		fail "$*: exit $rc, want $code: $(head -c 300 "$work/err")"
+	elif [ -n "$pattern" ] && ! grep -q -- "$pattern" "$work/err"; then
+		fail "$*: stderr lacks '$pattern': $(head -c 300 "$work/err")"
+	elif [ "$code" -ne 0 ] && [ -s "$work/out" ]; then
+		fail "$*: failed but wrote to stdout: $(head -c 200 "$work/out")"
+	else
+		pass
+	fi
+}
+
+write() { printf "$2" > "$work/$1"; }
+
+# --- bad recordings: file and line named, exit 65, stdout empty
+good_rows='1795000000.00,0,0,1\n1795000000.02,0,0,1\n'
+write unknown.csv 't,x,y,z\n1,0,0,1\n'
+expect 65 "unknown.csv:1: unknown header 't,x,y,z'" -- \
+    "$bin" --replay "$work/unknown.csv" --events -
+write nonnumber.csv "t,ax,ay,az\n${good_rows}1795000000.04,0,zero,1\n"
+expect 65 "nonnumber.csv:4: ay: not a number: 'zero'" -- \
+    "$bin" --replay "$work/nonnumber.csv" --events -
+write nan.csv "t,ax,ay,az\n${good_rows}1795000000.04,NaN,0,1\n"
+expect 65 "nan.csv:4: ax: not a number: 'NaN'" -- \
+    "$bin" --replay "$work/nan.csv" --events -
+write inf.csv "t,ax,ay,az\n${good_rows}1795000000.04,0,0,inf\n"
+expect 65 "inf.csv:4: az: not a number: 'inf'" -- \
+    "$bin" --replay "$work/inf.csv" --events -
+write absurd.csv "t,ax,ay,az\n${good_rows}1795000000.04,0,0,1e6\n"
+expect 65 "absurd.csv:4: az: 1e+06 g is outside" -- \
+    "$bin" --replay "$work/absurd.csv" --events -
+write absurdtemp.csv "t,temp_c\n1795000000,20\n1795000060,999\n"
+expect 65 "absurdtemp.csv:3: temp_c: 999 is outside" -- \
+    "$bin" --replay "$work/absurdtemp.csv" --events -
+write badtime.csv "t,ax,ay,az\n-1795000000,0,0,1\n"
+expect 65 "badtime.csv:2: t: -1795000000 is not a Unix time" -- \
+    "$bin" --replay "$work/badtime.csv" --events -
+write backwards.csv "t,ax,ay,az\n${good_rows}1795000000.01,0,0,1\n"
+expect 65 "backwards.csv:4: time goes backwards" -- \
+    "$bin" --replay "$work/backwards.csv" --events -
+write truncated.csv "t,ax,ay,az\n${good_rows}1795000000.04,0,0"
+expect 65 "truncated.csv:4: truncated line" -- \
+    "$bin" --replay "$work/truncated.csv" --events -
+write columns.csv "t,ax,ay,az\n${good_rows}1795000000.04,0,0\n"
+expect 65 "columns.csv:4: 3 columns where the header has 4" -- \
+    "$bin" --replay "$work/columns.csv" --events -
+write empty.csv ''
+expect 65 "empty.csv: empty file" -- \
+    "$bin" --replay "$work/empty.csv" --events -
+write header.csv 't,ax,ay,az\n'
+expect 65 "header.csv:1: no samples after the header" -- \
+    "$bin" --replay "$work/header.csv" --events -
+write badmotion.csv 't,motion\n1795000000,1\n1795000001,7\n'
+expect 65 "badmotion.csv:3: motion: 7 is not 0 or 1" -- \
+    "$bin" --replay "$work/badmotion.csv" --events -
+expect 66 "nosuch.csv: No such file" -- \
+    "$bin" --replay "$work/nosuch.csv" --events -
+head -c 3000 /dev/urandom > "$work/random.csv"
+expect 65 "random.csv:" -- "$bin" --replay "$work/random.csv" --events -
+
+# A bad row deep in a long night: still nothing on stdout, no events file.
+"$sim" --seed 3 --hours 0.2 --rate 50 --profile rls --out "$work/long.csv" \
+    --truth "$work/long.truth" || fail "legsim"
+cp "$work/long.csv" "$work/longbad.csv"
+echo "1795999999.000,0,oops,1" >> "$work/longbad.csv"
+rows=$(wc -l < "$work/longbad.csv")
+expect 65 "longbad.csv:$rows: ay: not a number" -- \
+    "$bin" --replay "$work/longbad.csv" --events -
+expect 65 "longbad.csv:$rows" -- \
+    "$bin" --replay "$work/longbad.csv" --events "$work/longbad.events"
+if [ -e "$work/longbad.events" ]; then fail "bad input left an events file"
+else pass; fi
+
+# --- good recordings: CRLF, comments, blank lines
+printf '# recorded by hand\r\nt,ax,ay,az\r\n' > "$work/crlf.csv"
+awk 'NR > 1 { printf "%s\r\n", $0 } NR == 500 { print "# a comment" }' \
+    "$work/long.csv" >> "$work/crlf.csv"
+expect 0 "" -- "$bin" --replay "$work/crlf.csv" --events "$work/crlf.events"
+"$bin" --replay "$work/long.csv" --events "$work/long.events" 2>/dev/null
+if cmp -s "$work/long.events" "$work/crlf.events" ||
+    [ "$(grep -vc night_summary "$work/long.events")" = \
+      "$(grep -vc night_summary "$work/crlf.events")" ]; then pass
+else fail "CRLF and comments changed the events"; fi
+if [ "$(grep -c leg_movement "$work/long.events")" -gt 10 ]; then pass
+else fail "the rls night gave no leg movements"; fi
+if tail -n 1 "$work/long.events" | grep -q '"event_type":"night_summary"'
+then pass; else fail "the last event is not the night summary"; fi
+# Every line is a JSON object with the contract's time format.
+if grep -vq '^{"event_type":"[a-z_]*","time":"20[0-9-]*T[0-9:]*\.[0-9][0-9][0-9]Z"' \
+    "$work/long.events"; then fail "an event line is off the contract"
+else pass; fi
+
+# --- several recordings at once: two legs, a motion sensor, a thermometer
+"$sim" --seed 4 --hours 0.2 --rate 25 --profile rls --out "$work/left.csv" \
+    --truth "$work/left.truth" --temp-out "$work/bedroom.csv" || fail legsim
+write pir.csv 't,motion\n1795034800.0,1\n1795034801.5,0\n1795034830.0,1\n1795034832.0,0\n1795034860.0,1\n1795034860.2,0\n'
+expect 0 "" -- "$bin" --replay "$work/long.csv" --replay "$work/left.csv" \
+    --replay "$work/pir.csv" --replay "$work/bedroom.csv" \
+    --events "$work/multi.events"
+for s in long left pir; do
+	if grep -q "\"sensor\":\"$s\"" "$work/multi.events"; then pass
+	else fail "no events from sensor $s"; fi
+done
+if grep '"sensor":"pir"' "$work/multi.events" | grep -q '"duration":1.5,'
+then pass; else fail "the motion sensor's 1.5 s movement is missing"; fi
+if tail -n 1 "$work/multi.events" | grep -q '"temp_min_c":[0-9]'; then pass
+else fail "the summary has no temperature"; fi
+
+# --- --speed: paced like a live run, same events
+head -n 1501 "$work/long.csv" > "$work/short.csv"
+expect 0 "" -- "$bin" --replay "$work/short.csv" --speed 100 \
+    --events "$work/paced.events"
+"$bin" --replay "$work/short.csv" --events "$work/fast.events" 2>/dev/null
+if cmp -s "$work/paced.events" "$work/fast.events"; then pass
+else fail "--speed changed the events"; fi
+expect 64 "speed" -- "$bin" --replay "$work/short.csv" --speed fast
+expect 64 "speed" -- "$bin" --replay "$work/short.csv" --speed -1
+
+# --- command line
+expect 0 "" -- "$bin" --help
+grep -q -- "--replay FILE" "$work/out" && pass || fail "--help lacks --replay"
+expect 0 "" -- "$bin" --version
+grep -q "^legwatchd [0-9]" "$work/out" && pass || fail "--version"
+expect 64 "unknown option '--frobnicate'" -- "$bin" --frobnicate
+expect 64 "needs an argument" -- "$bin" --replay
+expect 64 "unexpected argument" -- "$bin" --replay "$work/short.csv" extra
+
+# --- configuration: file, line and option named, exit 78
+expect 0 "" -- "$bin" --check-config -c conf/legwatchd.conf
+conf_err() {
+	name=$1 text=$2 pattern=$3
+	printf "$text" > "$work/$name.conf"
+	expect 78 "$name.conf:$pattern" -- "$bin" --check-config \
+	    -c "$work/$name.conf"
+}
+conf_err syntax 'device = {\n  id = ;\n};\n' "2: syntax error"
+conf_err unknown 'device = { id = "x"; }\nmovement = {\n  onset_kk = 3.0;\n};\n' \
+    "3: movement.onset_kk: unknown option"
+conf_err range 'plm = {\n  imi_max_s = 5000.0;\n};\n' \
+    "2: plm.imi_max_s: 5000 is outside"
+conf_err type 'mqtt = { port = "1883"; };\n' "1: mqtt.port: expected a number"
+conf_err whole 'hydration = { goal_ml = 1500.5; };\n' \
+    "1: hydration.goal_ml: expected a whole number"
+conf_err clock 'night = { start = "25:00"; };\n' \
+    "1: night.start: \"25:00\" is not a time"
+conf_err sensortype 'sensors = ( { name = "a"; type = "mpu9999"; } );\n' \
+    "1: sensors.a.type: unknown type"
+conf_err sensordup 'sensors = (\n { name = "a"; type = "replay"; file = "x"; },\n { name = "a"; type = "replay"; file = "y"; } );\n' \
+    "3: sensors.a: a second sensor"
+conf_err nofile 'sensors = ( { name = "a"; type = "replay"; } );\n' \
+    "1: sensors.a.file"
+conf_err mount 'sensors = ( { name = "a"; type = "replay"; file = "x"; mount = "pillow"; } );\n' \
+    "1: sensors.a.mount"
+conf_err hysteresis 'movement = { onset_k = 2.0; offset_k = 3.0; };\n' \
+    "1: movement.offset_k: must be below onset_k"
+conf_err deviceid 'device = { id = "Bed Room"; };\n' "1: device.id"
+expect 78 "nosuch.conf: cannot read" -- "$bin" --check-config \
+    -c "$work/nosuch.conf"
+
+# A configured replay sensor runs without --replay; its options apply to a
+# --replay file of the same name.
+printf 'sensors = ( { name = "long"; type = "replay"; file = "%s"; } );\nmqtt = { enabled = false; };\n' \
+    "$work/long.csv" > "$work/replay.conf"
+expect 0 "" -- "$bin" -c "$work/replay.conf" --events "$work/conf.events"
+if cmp -s "$work/conf.events" "$work/long.events"; then pass
+else fail "a configured replay differs from --replay"; fi
+printf 'sensors = ( { name = "long"; type = "replay"; file = "x"; mount = "mattress"; } );\n' \
+    > "$work/mattress.conf"
+expect 0 "(mattress)" -- "$bin" -v -c "$work/mattress.conf" \
+    --replay "$work/long.csv" --events /dev/null
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

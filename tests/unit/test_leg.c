@@ -1,0 +1,280 @@
+/*
+ * The leg classifier on synthetic signals with exact times: onset and
+ * offset timing, twitches, turning over, a cramp with tremor, getting up.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../daemon/leg.h"
+
+#define RATE	50.0
+#define T0	1795000000.0
+#define DEG	(M_PI / 180.0)
+
+struct sig {
+	struct leg	leg;
+	double		t;		/* seconds from T0 */
+	uint64_t	rng;
+	double		noise;
+	double		pitch, roll;	/* the leg's resting orientation */
+	struct leg_item	items[64];
+	int		n;
+};
+
+static double
+gauss(struct sig *s)
+{
+	double u1, u2;
+
+	s->rng = s->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	u1 = ((s->rng >> 11) + 1.0) / 9007199254740993.0;
+	s->rng = s->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	u2 = (s->rng >> 11) / 9007199254740992.0;
+	return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+static void
+sig_init(struct sig *s, double noise)
+{
+	struct leg_params p;
+
+	memset(s, 0, sizeof(*s));
+	leg_params_default(&p);
+	leg_init(&s->leg, &p);
+	s->rng = 12345;
+	s->noise = noise;
+}
+
+/* One sample with the leg at (pitch, roll) plus extra acceleration. */
+static void
+sample(struct sig *s, double pitch, double roll, double extra)
+{
+	struct leg_out out;
+	double a[3];
+	int i;
+
+	a[0] = sin(pitch) + extra;
+	a[1] = cos(pitch) * sin(roll) + extra * 0.5;
+	a[2] = cos(pitch) * cos(roll);
+	for (i = 0; i < 3; i++)
+		a[i] += s->noise * gauss(s);
+	leg_feed(&s->leg, T0 + s->t, a, &out);
+	for (i = 0; i < out.n && s->n < 64; i++)
+		s->items[s->n++] = out.item[i];
+	s->t += 1.0 / RATE;
+}
+
+static void
+rest(struct sig *s, double seconds)
+{
+	double end = s->t + seconds;
+
+	while (s->t < end - 1e-9)
+		sample(s, s->pitch, s->roll, 0);
+}
+
+/* A leg movement: the leg lifts by deg and returns, with vibration. */
+static void
+flex(struct sig *s, double seconds, double deg, double vib)
+{
+	double start = s->t, end = s->t + seconds;
+
+	while (s->t < end - 1e-9) {
+		double x = (s->t - start) / seconds;
+		double env = sin(M_PI * x);
+
+		sample(s, s->pitch + deg * DEG * env, s->roll,
+		    vib * env * sin(2 * M_PI * 4.0 * (s->t - start)));
+	}
+}
+
+static void
+finish(struct sig *s)
+{
+	struct leg_out out;
+	int i;
+
+	leg_finish(&s->leg, &out);
+	for (i = 0; i < out.n && s->n < 64; i++)
+		s->items[s->n++] = out.item[i];
+}
+
+static int
+count(const struct sig *s, enum leg_item_kind kind)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		n += s->items[i].kind == kind;
+	return n;
+}
+
+static void
+test_leg_movement_times(void **state)
+{
+	struct sig s;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	flex(&s, 2.0, 20, 0.05);	/* 60.00 .. 62.00 */
+	rest(&s, 30);
+	finish(&s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.items[0].kind, LEG_LM);
+	assert_true(fabs(s.items[0].start - (T0 + 60.0)) <= 0.25);
+	assert_true(fabs(s.items[0].end - (T0 + 62.0)) <= 0.25);
+	/* Known by the time of the offset rule, not much later. */
+	assert_true(s.items[0].time <= T0 + 62.0 + 0.5 + 0.5);
+}
+
+static void
+test_twitch_is_ignored(void **state)
+{
+	struct sig s;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	flex(&s, 0.2, 10, 0.05);
+	rest(&s, 30);
+	finish(&s);
+	if (s.n != 0)
+		fail_msg("kind %d %.3f..%.3f", s.items[0].kind,
+		    s.items[0].start - T0, s.items[0].end - T0);
+}
+
+static void
+test_noise_alone_is_quiet(void **state)
+{
+	struct sig s;
+
+	(void)state;
+	sig_init(&s, 0.02);		/* a noisy sensor, a quiet night */
+	rest(&s, 1800);
+	finish(&s);
+	assert_int_equal(s.n, 0);
+}
+
+static void
+test_turning_over_is_a_body_movement(void **state)
+{
+	struct sig s;
+	double start, roll0;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	start = s.t;
+	roll0 = s.roll;
+	while (s.t < start + 4.0) {	/* roll onto the side */
+		double x = (s.t - start) / 4.0;
+
+		sample(&s, 0, roll0 + 90 * DEG * x,
+		    0.2 * sin(2 * M_PI * 3 * s.t));
+	}
+	s.roll = roll0 + 90 * DEG;
+	rest(&s, 60);
+	finish(&s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.items[0].kind, LEG_BODY);
+	assert_int_equal(count(&s, LEG_CRAMP), 0);
+}
+
+static void
+test_cramp_with_tremor(void **state)
+{
+	struct sig s;
+	double start;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	start = s.t;
+	while (s.t < start + 0.4)	/* the foot forced down, 35 degrees */
+		sample(&s, 35 * DEG * (s.t - start) / 0.4, 0, 0);
+	while (s.t < start + 30)	/* held, with tremor */
+		sample(&s, 35 * DEG, 0, 0.03 * sin(2 * M_PI * 7 * s.t));
+	while (s.t < start + 45)	/* stretching */
+		sample(&s, 30 * DEG * sin(0.7 * s.t), 0,
+		    0.3 * sin(2 * M_PI * 1.3 * s.t));
+	rest(&s, 60);
+	finish(&s);
+	assert_int_equal(count(&s, LEG_CRAMP_START), 1);
+	assert_int_equal(count(&s, LEG_CRAMP), 1);
+	assert_int_equal(count(&s, LEG_LM), 0);
+	assert_int_equal(s.items[0].kind, LEG_CRAMP_START);
+	/* Recognised while still going on, about hold_s in. */
+	assert_true(s.items[0].time < T0 + start + 15);
+	assert_true(fabs(s.items[1].start - (T0 + start)) <= 0.3);
+	assert_true(fabs(s.items[1].end - (T0 + start + 45)) <= 1.0);
+}
+
+static void
+test_held_posture_without_tremor_is_no_cramp(void **state)
+{
+	struct sig s;
+	double start;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	start = s.t;
+	while (s.t < start + 0.4)
+		sample(&s, 35 * DEG * (s.t - start) / 0.4, 0, 0);
+	s.pitch = 35 * DEG;		/* and lies still that way */
+	rest(&s, 120);
+	finish(&s);
+	assert_int_equal(count(&s, LEG_CRAMP), 0);
+	assert_int_equal(count(&s, LEG_CRAMP_START), 0);
+}
+
+static void
+test_getting_up_is_one_body_movement(void **state)
+{
+	struct sig s;
+	double start;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	start = s.t;
+	while (s.t < start + 8)		/* sitting up, legs down */
+		sample(&s, 90 * DEG * (s.t - start) / 8, 0,
+		    0.2 * sin(2 * M_PI * 2 * s.t));
+	while (s.t < start + 60)	/* walking */
+		sample(&s, 90 * DEG, 0, 0.5 * sin(2 * M_PI * 2 * s.t));
+	s.pitch = 90 * DEG;
+	rest(&s, 120);			/* standing still */
+	start = s.t;
+	while (s.t < start + 10)	/* lying down again */
+		sample(&s, 90 * DEG * (1 - (s.t - start) / 10), 0,
+		    0.2 * sin(2 * M_PI * 2 * s.t));
+	s.pitch = 0;
+	rest(&s, 60);
+	finish(&s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.items[0].kind, LEG_BODY);
+	assert_true(s.items[0].end - s.items[0].start > 190);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_leg_movement_times),
+		cmocka_unit_test(test_twitch_is_ignored),
+		cmocka_unit_test(test_noise_alone_is_quiet),
+		cmocka_unit_test(test_turning_over_is_a_body_movement),
+		cmocka_unit_test(test_cramp_with_tremor),
+		cmocka_unit_test(test_held_posture_without_tremor_is_no_cramp),
+		cmocka_unit_test(test_getting_up_is_one_body_movement),
+	};
+
+	return cmocka_run_group_tests_name("leg", tests, NULL, NULL);
+}
