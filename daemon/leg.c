@@ -7,11 +7,15 @@
 #define BOUT_GAP_S		10.0
 /* The tremor must follow the rotation at once. */
 #define HOLD_ARM_S		1.0
-/* Skip the rotation's own activity tail when averaging the hold. */
-#define HOLD_SETTLE_S		0.5
 #define POSTURE_TAU_S		1.0
 /* Mattress movements closer than this may be one tremor. */
 #define MATTRESS_BOUT_S		2.0
+/* No cramp lasts longer: past this the tremor is a lost floor. */
+#define CRAMP_MAX_S		900.0
+/* The held orientation may drift this slowly. */
+#define ANCHOR_TAU_S		2.0
+/* The hold's activity is averaged in blocks this long. */
+#define HOLD_BLOCK_S		1.0
 /* Tremor is judged on the activity averaged this long. */
 #define TREMOR_TAU_S		1.0
 /* Further than this from rest after a movement, the leg is still lifted. */
@@ -25,8 +29,8 @@ leg_params_default(struct leg_params *p)
 	p->cramp.hold_s = 9.0;
 	p->cramp.hold_tol_deg = 6.0;
 	p->cramp.min_angle_deg = 15.0;
-	p->cramp.tremor_k = 1.5;
-	p->cramp.hold_max_g = 0.1;
+	p->cramp.tremor_k = 1.0;
+	p->cramp.hold_max_g = 0.035;
 	p->cramp.end_quiet_s = 5.0;
 	p->mount = MOUNT_ANKLE;
 	p->leg_axis[0] = 1;
@@ -68,6 +72,9 @@ leg_init(struct leg *leg, const struct leg_params *p)
 	leg->cos_upright = cos(p->upright_deg * DEG);
 	leg->cos_cramp = cos(p->cramp.min_angle_deg * DEG);
 	leg->hold_tol_sq = tol * tol;
+	/* The rotation's own activity lasts this long into the hold. */
+	leg->hold_settle_s = p->move.window_s + 4 * p->move.smooth_s +
+	    p->move.short_s;
 	leg->last_end = -INFINITY;
 	leg->state = LEG_IDLE;
 }
@@ -288,7 +295,7 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 		if (!above)
 			return;
 		leg->hold_armed = 1;
-		leg->hold_since = leg->tremor_up = t;
+		leg->hold_since = leg->hold_up = t;
 		leg->hold_sum = 0;
 		leg->hold_n = leg->hold_above = 0;
 	}
@@ -296,8 +303,8 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 	leg->hold_n++;
 	if (above) {
 		leg->hold_above++;
-		leg->tremor_up = t;
-	} else if (t - leg->tremor_up > MATTRESS_BOUT_S) {
+		leg->hold_up = t;
+	} else if (t - leg->hold_up > MATTRESS_BOUT_S) {
 		leg->hold_armed = 0;	/* it stopped */
 		return;
 	}
@@ -315,6 +322,20 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 	put(out, LEG_CRAMP_START, leg->episode_start, t, leg->episode_peak, t);
 }
 
+static double
+median(const double *v, int n)
+{
+	double sorted[LEG_HOLD_BLOCKS];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && sorted[j - 1] > v[i]; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = v[i];
+	}
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
 /*
  * The held contraction: the orientation stays within hold_tol_deg of an
  * anchor for hold_s, with the mean activity above the floor (tremor) but
@@ -324,7 +345,7 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
  * than MATTRESS_BOUT_S apart.
  */
 static void
-hold_update(struct leg *leg, double t, struct leg_out *out)
+hold_update(struct leg *leg, double t, double dt, struct leg_out *out)
 {
 	const struct movement_detector *md = &leg->md;
 	const double *g = md->gravity;
@@ -335,33 +356,52 @@ hold_update(struct leg *leg, double t, struct leg_out *out)
 		mattress_hold(leg, t, out);
 		return;
 	}
-	{
-		dx = g[0] - leg->hold_anchor[0];
-		dy = g[1] - leg->hold_anchor[1];
-		dz = g[2] - leg->hold_anchor[2];
-		if (dx * dx + dy * dy + dz * dz > leg->hold_tol_sq) {
-			memcpy(leg->hold_anchor, g, sizeof(leg->hold_anchor));
-			leg->hold_since = t;
-			leg->hold_sum = 0;
-			leg->hold_n = leg->hold_above = 0;
-			leg->hold_armed = md->moving ||
-			    t - leg->last_end <= HOLD_ARM_S;
-		}
+	dx = g[0] - leg->hold_anchor[0];
+	dy = g[1] - leg->hold_anchor[1];
+	dz = g[2] - leg->hold_anchor[2];
+	if (dx * dx + dy * dy + dz * dz > leg->hold_tol_sq) {
+		memcpy(leg->hold_anchor, g, sizeof(leg->hold_anchor));
+		leg->hold_since = t;
+		leg->hold_sum = leg->block_sum = 0;
+		leg->hold_n = leg->block_n = 0;
+		leg->nblocks = 0;
+		leg->hold_armed = md->moving ||
+		    t - leg->last_end <= HOLD_ARM_S;
+	} else if (leg->hold_armed) {
+		/* Follow a slow wobble; only a jump breaks the hold. */
+		double k = dt / (ANCHOR_TAU_S + dt);
+
+		leg->hold_anchor[0] += dx * k;
+		leg->hold_anchor[1] += dy * k;
+		leg->hold_anchor[2] += dz * k;
 	}
 	if (!leg->hold_armed)
 		return;
-	if (t - leg->hold_since >= HOLD_SETTLE_S) {
+	if (t - leg->hold_since >= leg->hold_settle_s) {
 		leg->hold_sum += md->act;
 		leg->hold_n++;
-		if (md->act > md->floor + leg->p.cramp.tremor_k * md->spread)
-			leg->hold_above++;
+		leg->block_sum += md->act;
+		leg->block_n++;
+		if (t - leg->hold_since - leg->hold_settle_s >=
+		    (leg->nblocks + 1) * HOLD_BLOCK_S &&
+		    leg->nblocks < LEG_HOLD_BLOCKS) {
+			leg->block_mean[leg->nblocks++] = leg->block_sum /
+			    (double)leg->block_n;
+			leg->block_sum = 0;
+			leg->block_n = 0;
+		}
 	}
-	if (t - leg->hold_since < leg->p.cramp.hold_s || leg->hold_n == 0)
+	if (t - leg->hold_since < leg->p.cramp.hold_s || leg->nblocks < 3)
 		return;
 	leg->hold_armed = 0;
 	mean = leg->hold_sum / (double)leg->hold_n;
-	/* Most of the hold, not a tail of the rotation: a median. */
-	ok = 2 * leg->hold_above >= leg->hold_n &&
+	/*
+	 * Tremor near the sensor's noise shows only in activity averaged
+	 * over seconds, steady to a fraction of the spread; the median of
+	 * those averages ignores a twitch or the start of the next move.
+	 */
+	ok = median(leg->block_mean, leg->nblocks) >= md->floor +
+	    leg->p.cramp.tremor_k * md->spread &&
 	    mean <= leg->p.cramp.hold_max_g &&
 	    (md->moving || leg->state == LEG_SETTLING) &&
 	    !leg->upright;
@@ -374,6 +414,33 @@ hold_update(struct leg *leg, double t, struct leg_out *out)
 	    md->moving ? t : leg->last_end, md->moving ?
 	    sqrt(md->peak_sq) : 0);
 	put(out, LEG_CRAMP_START, leg->episode_start, t, leg->episode_peak, t);
+}
+
+/*
+ * Activity averaged over a second, against the floor: a faint tremor the
+ * movement detector does not see.  It must not become the floor, on a
+ * mattress while it lasts and on an ankle during a cramp.
+ */
+static void
+track_tremor(struct leg *leg, double t, double dt)
+{
+	struct movement_detector *md = &leg->md;
+	int up;
+
+	leg->tremor += (md->act - leg->tremor) *
+	    (dt > 0 ? dt / (TREMOR_TAU_S + dt) : 1.0);
+	/* Faint activity only, not what is left of a movement. */
+	up = !md->moving && t - leg->last_end >= TREMOR_TAU_S &&
+	    leg->tremor > md->floor + leg->p.cramp.tremor_k * md->spread &&
+	    leg->tremor < movement_onset_threshold(md);
+	if (up)
+		leg->tremor_up = t;
+	if (leg->p.mount == MOUNT_MATTRESS)
+		md->floor_frozen = leg->tremor > md->floor +
+		    leg->p.cramp.tremor_k * md->spread;
+	else
+		md->floor_frozen = leg->state == LEG_EPISODE &&
+		    leg->episode_cramp;
 }
 
 static void
@@ -402,14 +469,10 @@ leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
 		    sizeof(leg->slow_gravity));
 	else
 		track_posture(leg, dt);
-	if (leg->p.mount == MOUNT_MATTRESS) {
-		leg->tremor += (leg->md.act - leg->tremor) *
-		    (dt > 0 ? dt / (TREMOR_TAU_S + dt) : 1.0);
-		/* A faint tremor must not become the floor. */
-		leg->md.floor_frozen = leg->tremor > leg->md.floor +
-		    leg->p.cramp.tremor_k * leg->md.spread;
-	}
+	track_tremor(leg, t, dt);
 	if (change == MOVEMENT_END) {
+		/* The average starts afresh: no movement in it. */
+		leg->tremor = leg->md.act;
 		movement_ended(leg, &m, t, out);
 		if (m.cut && leg->state == LEG_EPISODE &&
 		    leg->last_end < t - leg->p.move.gap_s) {
@@ -425,7 +488,7 @@ leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
 		    sizeof(leg->bout_rest));
 	}
 	if (leg->state != LEG_EPISODE)
-		hold_update(leg, t, out);
+		hold_update(leg, t, dt, out);
 
 	switch (leg->state) {
 	case LEG_SETTLING:
@@ -434,8 +497,13 @@ leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
 			settle_resolve(leg, t, out);
 		break;
 	case LEG_EPISODE:
-		if (!leg->md.moving && !leg->upright &&
-		    t - leg->episode_end >= leg->p.cramp.end_quiet_s)
+		if (leg->episode_cramp &&
+		    leg->tremor_up - TREMOR_TAU_S > leg->episode_end)
+			leg->episode_end = leg->tremor_up - TREMOR_TAU_S;
+		if ((!leg->md.moving && !leg->upright &&
+		    t - leg->episode_end >= leg->p.cramp.end_quiet_s) ||
+		    (leg->episode_cramp &&
+		    t - leg->episode_start > CRAMP_MAX_S))
 			episode_end(leg, t, out);
 		break;
 	case LEG_IDLE:

@@ -58,6 +58,7 @@ struct leg_item {
 };
 
 #define LEG_QUEUE	8
+#define LEG_HOLD_BLOCKS	128	/* one a second of cramp.hold_s */
 #define LEG_OUT_MAX	(LEG_QUEUE + 4)
 
 struct leg_out {
@@ -77,6 +78,7 @@ struct leg {
 	double				cos_turn, cos_upright, cos_cramp;
 	double				cos_flex, cos_displaced;
 	double				hold_tol_sq;
+	double				hold_settle_s;
 
 	double				slow_gravity[3]; /* posture */
 	int				upright;
@@ -93,8 +95,13 @@ struct leg {
 	double				hold_sum;
 	long				hold_n;
 	long				hold_above;	/* with tremor */
+	double				block_sum;
+	long				block_n;
+	double				block_mean[LEG_HOLD_BLOCKS];
+	int				nblocks;
 	double				tremor;		/* mattress: slow activity */
 	double				tremor_up;	/* last time above */
+	double				hold_up;	/* mattress: the same */
 
 	enum leg_state			state;
 	struct movement			queue[LEG_QUEUE];

@@ -126,11 +126,18 @@ static void
 end_movement(struct movement_detector *md, double end, int cut,
     struct movement *out)
 {
+	int i;
+
 	out->onset = md->onset;
 	out->end = end > md->onset ? end : md->onset;
 	out->peak_g = sqrt(md->peak_sq);
 	memcpy(out->before, md->rest_gravity, sizeof(out->before));
-	memcpy(out->after, md->gravity, sizeof(out->after));
+	/* Where the leg came to rest: the quiet samples only. */
+	if (!isnan(md->quiet_since) && md->quiet_n > 0)
+		for (i = 0; i < 3; i++)
+			out->after[i] = md->quiet_sum[i] / md->quiet_n;
+	else
+		memcpy(out->after, md->gravity, sizeof(out->after));
 	out->cut = cut;
 	md->moving = 0;
 	md->quiet_since = md->rise_start = NAN;
@@ -224,8 +231,17 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 	}
 	if (md->act >= off)
 		md->quiet_since = NAN;
-	else if (isnan(md->quiet_since))
-		md->quiet_since = t;
+	else {
+		if (isnan(md->quiet_since)) {
+			md->quiet_since = t;
+			md->quiet_n = 0;
+			memset(md->quiet_sum, 0, sizeof(md->quiet_sum));
+		}
+		md->quiet_sum[0] += a[0];
+		md->quiet_sum[1] += a[1];
+		md->quiet_sum[2] += a[2];
+		md->quiet_n++;
+	}
 	if (md->fast > md->fast_floor + FAST_K * md->fast_spread)
 		md->last_fast = t;
 	if (!isnan(md->quiet_since) && t - md->quiet_since >= md->p.quiet_s) {

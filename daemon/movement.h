@@ -74,6 +74,8 @@ struct movement_detector {
 	double			onset;
 	double			rise_start;	/* NAN unless rising */
 	double			quiet_since;	/* NAN unless quiet */
+	double			quiet_sum[3];	/* samples since then */
+	long			quiet_n;
 	double			peak_sq;
 	double			tail_s;		/* activity lag behind motion */
 	double			lead_s;		/* ... and behind its onset */
