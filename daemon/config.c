@@ -119,6 +119,7 @@ static const struct option mattress_opts[] = {
 	DBL("onset_k", mattress.move.onset_k, 1.0, 100.0),
 	DBL("offset_k", mattress.move.offset_k, 0.5, 100.0),
 	DBL("min_rise_g", mattress.move.min_rise_g, 0.0, 2.0),
+	DBL("floor_tau_s", mattress.move.floor_tau_s, 1.0, 3600.0),
 	DBL("hold_s", mattress.cramp.hold_s, 2.0, 120.0),
 	DBL("tremor_k", mattress.cramp.tremor_k, 0.0, 50.0),
 	DBL("hold_max_g", mattress.cramp.hold_max_g, 0.001, 4.0),
@@ -590,7 +591,6 @@ share_settings(struct config *c)
 	const struct leg_params *a = &c->leg;
 
 	m->move.quiet_s = a->move.quiet_s;
-	m->move.floor_tau_s = a->move.floor_tau_s;
 	m->move.gap_s = a->move.gap_s;
 	m->move.max_s = a->move.max_s;
 	m->cramp.end_quiet_s = a->cramp.end_quiet_s;

@@ -8,6 +8,10 @@
 /* The tremor must follow the rotation at once. */
 #define HOLD_ARM_S		1.0
 #define POSTURE_TAU_S		1.0
+/* After the body moved, a mattress's floor needs this long to settle. */
+#define MATTRESS_SETTLE_S	60.0
+/* ... and this long to learn it anew: a few breaths. */
+#define MATTRESS_RELEARN_S	12.0
 /* Mattress movements closer than this may be one tremor. */
 #define MATTRESS_BOUT_S		2.0
 /* No cramp lasts longer: past this the tremor is a lost floor. */
@@ -75,7 +79,7 @@ leg_init(struct leg *leg, const struct leg_params *p)
 	/* The rotation's own activity lasts this long into the hold. */
 	leg->hold_settle_s = p->move.window_s + 4 * p->move.smooth_s +
 	    p->move.short_s;
-	leg->last_end = -INFINITY;
+	leg->last_end = leg->last_big_end = -INFINITY;
 	leg->state = LEG_IDLE;
 }
 
@@ -218,6 +222,12 @@ movement_ended(struct leg *leg, const struct movement *m, double now,
     struct leg_out *out)
 {
 	leg->last_end = m->end;
+	if (m->peak_g >= leg->p.body_peak_g) {
+		leg->last_big_end = m->end;
+		/* In or out of bed: breathing on the mattress or not. */
+		if (leg->p.mount == MOUNT_MATTRESS)
+			movement_relearn(&leg->md, now, MATTRESS_RELEARN_S);
+	}
 	switch (leg->state) {
 	case LEG_EPISODE:
 		if (m->end > leg->episode_end)
@@ -291,8 +301,14 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 	    md->spread;
 	double mean;
 
+	if (md->moving && md->peak_sq >= leg->p.body_peak_g *
+	    leg->p.body_peak_g) {
+		leg->hold_armed = 0;	/* the body, not a held leg */
+		return;
+	}
 	if (!leg->hold_armed) {
-		if (!above)
+		/* Lying down again brings breathing the floor has not seen. */
+		if (!above || t - leg->last_big_end < MATTRESS_SETTLE_S)
 			return;
 		leg->hold_armed = 1;
 		leg->hold_since = leg->hold_up = t;
@@ -436,8 +452,7 @@ track_tremor(struct leg *leg, double t, double dt)
 	if (up)
 		leg->tremor_up = t;
 	if (leg->p.mount == MOUNT_MATTRESS)
-		md->floor_frozen = leg->tremor > md->floor +
-		    leg->p.cramp.tremor_k * md->spread;
+		md->floor_frozen = leg->hold_armed;
 	else
 		md->floor_frozen = leg->state == LEG_EPISODE &&
 		    leg->episode_cramp;
@@ -471,8 +486,9 @@ leg_feed(struct leg *leg, double t, const double a[3], struct leg_out *out)
 		track_posture(leg, dt);
 	track_tremor(leg, t, dt);
 	if (change == MOVEMENT_END) {
-		/* The average starts afresh: no movement in it. */
-		leg->tremor = leg->md.act;
+		/* The average starts afresh: no movement's force in it. */
+		if (leg->tremor > movement_onset_threshold(&leg->md))
+			leg->tremor = leg->md.act;
 		movement_ended(leg, &m, t, out);
 		if (m.cut && leg->state == LEG_EPISODE &&
 		    leg->last_end < t - leg->p.move.gap_s) {

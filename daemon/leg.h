@@ -83,6 +83,7 @@ struct leg {
 	double				slow_gravity[3]; /* posture */
 	int				upright;
 	double				last_end;	/* of any movement */
+	double				last_big_end;	/* of a body movement */
 
 	/* The bout: movements with less than a short pause between. */
 	double				bout_onset;

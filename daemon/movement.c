@@ -39,8 +39,13 @@ movement_init(struct movement_detector *md, const struct movement_params *p)
 	memset(md, 0, sizeof(*md));
 	md->p = *p;
 	md->rise_start = md->quiet_since = NAN;
-	/* The activity outlasts the motion by about the window. */
-	md->tail_s = p->window_s * 0.6 + p->smooth_s;
+	md->warmup_tau = WARMUP_TAU_S;
+	/*
+	 * The activity outlasts the motion by part of the window (a long
+	 * one only on a mattress, where the motion is faint) and by the
+	 * smoothing; measured on simulated nights.
+	 */
+	md->tail_s = fmin(p->window_s * 0.8, 0.4) + p->smooth_s;
 	md->lead_s = p->short_s / 2 + p->smooth_s;
 	window_reset(md);
 }
@@ -190,7 +195,7 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 
 	if (t < md->ready_at) {
 		if (!md->floor_known)
-			track_floor(md, dt, WARMUP_TAU_S);
+			track_floor(md, dt, md->warmup_tau);
 		memcpy(md->rest_gravity, md->gravity, sizeof(md->gravity));
 		return change;
 	}
@@ -262,6 +267,14 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 		return MOVEMENT_END;
 	}
 	return change;
+}
+
+void
+movement_relearn(struct movement_detector *md, double t, double seconds)
+{
+	md->floor_known = 0;
+	md->ready_at = t + seconds;
+	md->warmup_tau = seconds / 4;
 }
 
 int

@@ -58,6 +58,7 @@ struct movement_detector {
 	double			ready_at;	/* window full and warmed up */
 	int			floor_known;
 	int			floor_frozen;	/* set by the caller */
+	double			warmup_tau;
 
 	double			act;		/* smoothed activity, g */
 	double			floor, spread;
@@ -89,6 +90,9 @@ void	movement_init(struct movement_detector *md,
  */
 enum movement_change movement_feed(struct movement_detector *md, double t,
 	    const double a[3], struct movement *out);
+/* The floor changed (someone lay down on a mattress): learn it anew. */
+void	movement_relearn(struct movement_detector *md, double t,
+	    double seconds);
 /* Ends a movement in progress at the last sample (end of data). */
 int	movement_finish(struct movement_detector *md, struct movement *out);
 double	movement_onset_threshold(const struct movement_detector *md);

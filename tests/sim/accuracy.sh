@@ -23,10 +23,12 @@ usage() {
 	exit 64
 }
 
-# The check set: about 12 short nights that together run in well under a
-# minute, covering every rate, both mounts, noise from 0.001 to 0.02 g and
-# every profile.  Mattress nights get low noise: what reaches a mattress
-# sensor from a leg movement (0.004-0.03 g) drowns in a noisy part.
+# The check set: 12 short nights that together run in well under a
+# minute: every rate, both mounts, noise from 0.001 to 0.02 g and every
+# profile.  Ankle noise reaches 0.02 g (several times a real MPU-6050's).
+# Mattress nights are sampled at 50-100 Hz with a quiet sensor: what
+# reaches a mattress from a leg (0.004-0.03 g) drowns in a noisier part or
+# at 25 Hz, and the bench set shows how far.
 # name seed hours rate mount noise profile [more legsim options]
 # (noise "-": drawn from the seed)
 check_nights() {
@@ -37,11 +39,11 @@ night03 103 2.5 100 ankle    0.02   noisy
 night04 104 2   50  ankle    -      mixed
 night05 105 1.5 100 ankle    0.008  quiet
 night06 106 3   50  ankle    0.012  restless-cramps
-night07 107 2   25  ankle    0.015  mixed
+night07 107 2   25  ankle    0.008  mixed
 night08 108 2   50  mattress 0.001  rls
-night09 109 2.5 100 mattress 0.002  cramps
-night10 110 1.5 25  mattress 0.0015 noisy
-night11 111 2   50  mattress 0.002  restless-cramps
+night09 109 2.5 100 mattress 0.001  cramps
+night10 111 2   50  mattress 0.001  restless-cramps
+night11 111 2   100 mattress 0.0012 restless-cramps
 night12 112 2   100 ankle    0.006  mixed --dropouts 3
 EOF
 }
