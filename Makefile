@@ -90,9 +90,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblegwatch.a
 
 demo: deps-build
 	@$(MAKE) --no-print-directory $(BUILD)/legwatchd
-	@gzip -dc tests/data/sample-night.csv.gz > $(BUILD)/sample-night.csv
+	@mkdir -p $(BUILD)/sample-night
+	@gzip -dc tests/data/sample-night/ankle.csv.gz > $(BUILD)/sample-night/ankle.csv
 	@echo "== Events of the bundled sample night (JSON lines) =="
-	@$(BUILD)/legwatchd --replay $(BUILD)/sample-night.csv --events -
+	@$(BUILD)/legwatchd --replay $(BUILD)/sample-night/ankle.csv \
+	    --replay tests/data/sample-night/bedroom.csv --events -
 
 check: deps-test
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)

@@ -20,6 +20,11 @@
 #define ANCHOR_TAU_S		2.0
 /* The hold's activity is averaged in blocks this long. */
 #define HOLD_BLOCK_S		1.0
+/*
+ * A second of activity is noisier than the hold's quartile: a cramp goes
+ * on while it is this much further up.
+ */
+#define TREMOR_GOES_ON_K	2.0
 /* Tremor is judged on the activity averaged this long. */
 #define TREMOR_TAU_S		1.0
 /* Further than this from rest after a movement, the leg is still lifted. */
@@ -33,7 +38,7 @@ leg_params_default(struct leg_params *p)
 	p->cramp.hold_s = 9.0;
 	p->cramp.hold_tol_deg = 6.0;
 	p->cramp.min_angle_deg = 15.0;
-	p->cramp.tremor_k = 1.0;
+	p->cramp.tremor_k = 0.6;
 	p->cramp.hold_max_g = 0.035;
 	p->cramp.end_quiet_s = 5.0;
 	p->mount = MOUNT_ANKLE;
@@ -59,7 +64,7 @@ leg_params_mattress(struct leg_params *p)
 	p->move.min_rise_g = 0.0005;
 	p->cramp.hold_s = 12.0;
 	p->cramp.tremor_k = 1.5;
-	p->cramp.hold_max_g = 0.02;
+	p->cramp.hold_max_g = 0.008;
 }
 
 void
@@ -338,8 +343,9 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 	put(out, LEG_CRAMP_START, leg->episode_start, t, leg->episode_peak, t);
 }
 
+/* The value a quarter of v lies below: most of the blocks are above. */
 static double
-median(const double *v, int n)
+lower_quartile(const double *v, int n)
 {
 	double sorted[LEG_HOLD_BLOCKS];
 	int i, j;
@@ -349,7 +355,7 @@ median(const double *v, int n)
 			sorted[j] = sorted[j - 1];
 		sorted[j] = v[i];
 	}
-	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+	return sorted[n / 4];
 }
 
 /*
@@ -413,10 +419,11 @@ hold_update(struct leg *leg, double t, double dt, struct leg_out *out)
 	mean = leg->hold_sum / (double)leg->hold_n;
 	/*
 	 * Tremor near the sensor's noise shows only in activity averaged
-	 * over seconds, steady to a fraction of the spread; the median of
-	 * those averages ignores a twitch or the start of the next move.
+	 * over seconds, steady to a fraction of the spread.  It lasts: three
+	 * quarters of the hold's seconds must show it, so the end of a turn
+	 * or a twitch in a quiet hold does not pass.
 	 */
-	ok = median(leg->block_mean, leg->nblocks) >= md->floor +
+	ok = lower_quartile(leg->block_mean, leg->nblocks) >= md->floor +
 	    leg->p.cramp.tremor_k * md->spread &&
 	    mean <= leg->p.cramp.hold_max_g &&
 	    (md->moving || leg->state == LEG_SETTLING) &&
@@ -447,7 +454,8 @@ track_tremor(struct leg *leg, double t, double dt)
 	    (dt > 0 ? dt / (TREMOR_TAU_S + dt) : 1.0);
 	/* Faint activity only, not what is left of a movement. */
 	up = !md->moving && t - leg->last_end >= TREMOR_TAU_S &&
-	    leg->tremor > md->floor + leg->p.cramp.tremor_k * md->spread &&
+	    leg->tremor > md->floor + TREMOR_GOES_ON_K *
+	    leg->p.cramp.tremor_k * md->spread &&
 	    leg->tremor < movement_onset_threshold(md);
 	if (up)
 		leg->tremor_up = t;

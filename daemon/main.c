@@ -448,7 +448,15 @@ run_replay(const struct options *o, const struct config *conf)
 		rc = EXIT_IOERR;
 		goto done;
 	}
-	print_summary(&sk, o->nreplays == 1 ? o->replays[0] : "the recordings");
+	{
+		char what[256] = "";
+		size_t len = 0;
+
+		for (i = 0; i < o->nreplays && len < sizeof(what); i++)
+			len += (size_t)snprintf(what + len, sizeof(what) - len,
+			    "%s%s", i ? ", " : "", o->replays[i]);
+		print_summary(&sk, what);
+	}
 	rc = 0;
 done:
 	pipeline_free(pl);

@@ -68,27 +68,22 @@ quote_token(char *dst, size_t dstsz, const char *p, const char *end)
 static const char *
 parse_number(const char *p, const char *end, double *out)
 {
-	const char *start = p;
+	const char *start = p, *digits_start, *dot = NULL;
 	uint64_t mant = 0;
-	int digits = 0, frac = 0, exp = 0, neg = 0, ok = 1;
+	int digits, frac = 0, exp = 0, neg = 0;
 
 	if (p < end && (*p == '-' || *p == '+'))
 		neg = (*p++ == '-');
-	for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
-		if (digits < 19)
-			mant = mant * 10 + (uint64_t)(*p - '0');
-		else
-			ok = 0;
-	}
+	digits_start = p;
+	for (; p < end && (unsigned)(*p - '0') < 10; p++)
+		mant = mant * 10 + (unsigned)(*p - '0');
 	if (p < end && *p == '.') {
-		for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
-			if (digits < 19) {
-				mant = mant * 10 + (uint64_t)(*p - '0');
-				frac++;
-			} else
-				ok = 0;
-		}
+		dot = p++;
+		for (; p < end && (unsigned)(*p - '0') < 10; p++)
+			mant = mant * 10 + (unsigned)(*p - '0');
+		frac = (int)(p - dot - 1);
 	}
+	digits = (int)(p - digits_start) - (dot != NULL);
 	if (digits == 0)
 		return NULL;
 	if (p < end && (*p == 'e' || *p == 'E')) {
@@ -97,7 +92,7 @@ parse_number(const char *p, const char *end, double *out)
 		p++;
 		if (p < end && (*p == '-' || *p == '+'))
 			eneg = (*p++ == '-');
-		for (; p < end && *p >= '0' && *p <= '9'; p++, edigits++)
+		for (; p < end && (unsigned)(*p - '0') < 10; p++, edigits++)
 			if (exp < 10000)
 				exp = exp * 10 + (*p - '0');
 		if (edigits == 0)
@@ -106,7 +101,8 @@ parse_number(const char *p, const char *end, double *out)
 			exp = -exp;
 	}
 	exp -= frac;
-	if (ok && mant < (1ULL << 53) && exp >= -22 && exp <= 22) {
+	/* 19 digits cannot overflow 64 bits; more go the slow way. */
+	if (digits <= 19 && mant < (1ULL << 53) && exp >= -22 && exp <= 22) {
 		double v = (double)mant;
 
 		v = exp < 0 ? v / exact_pow10[-exp] : v * exact_pow10[exp];

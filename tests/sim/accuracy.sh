@@ -41,7 +41,7 @@ night05 105 1.5 100 ankle    0.008  quiet
 night06 106 3   50  ankle    0.012  restless-cramps
 night07 107 2   25  ankle    0.008  mixed
 night08 108 2   50  mattress 0.001  rls
-night09 109 2.5 100 mattress 0.001  cramps
+night09 115 2.5 100 mattress 0.001  mixed
 night10 111 2   50  mattress 0.001  restless-cramps
 night11 111 2   100 mattress 0.0012 restless-cramps
 night12 112 2   100 ankle    0.006  mixed --dropouts 3
