@@ -42,8 +42,8 @@ BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev
 BENCH_PKGS = $(TEST_PKGS) valgrind time
 
-.PHONY: all deps-build deps-test deps-bench demo check unit-tests \
-	cli-tests accuracy bench install uninstall clean
+.PHONY: all deps-build deps-test deps-bench demo check bench install \
+	uninstall clean
 
 all: $(BUILD)/legwatchd $(TOOLS)
 
@@ -98,16 +98,7 @@ demo: deps-build
 
 check: deps-test
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@$(MAKE) --no-print-directory unit-tests cli-tests accuracy
-
-unit-tests: $(UNIT_BIN)
-	@sh tests/run-unit.sh $(UNIT_BIN)
-
-cli-tests: $(BUILD)/legwatchd
-	@sh tests/cli.sh $(BUILD)/legwatchd $(BUILD)/cli-tests
-
-accuracy: $(BUILD)/legwatchd $(TOOLS)
-	@sh tests/sim/accuracy.sh --set check $(BUILD) $(BUILD)/accuracy
+	@sh tests/check.sh $(BUILD) $(UNIT_BIN)
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
