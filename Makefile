@@ -31,6 +31,7 @@ ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
 
 CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
+	   daemon/outbox.c \
 	   sensors/recording.c
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)

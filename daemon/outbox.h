@@ -1,0 +1,75 @@
+/*
+ * The outbox: every event waits here, on disk in the state directory,
+ * until the broker has acknowledged it (DESIGN 3.5).  One append-only
+ * journal: "E" lines add an event, "A" lines say it went out.  A torn
+ * last line (power cut, kill -9) is dropped on load.  When the journal is
+ * mostly acknowledged it is rewritten with what is still pending.  It is
+ * bounded: when full, the oldest movements go first, then ordinary
+ * events, cramps and night summaries last.
+ */
+#ifndef LEGWATCH_OUTBOX_H
+#define LEGWATCH_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum outbox_topic {
+	OUTBOX_EVENT,		/* B/event */
+	OUTBOX_MOVEMENT,	/* B/movement */
+};
+
+enum outbox_priority {
+	OUTBOX_LOW,		/* movements: the first to go when full */
+	OUTBOX_NORMAL,
+	OUTBOX_HIGH,		/* cramps and night summaries */
+};
+
+struct outbox_entry {
+	uint64_t		 seq;
+	enum outbox_topic	 topic;
+	enum outbox_priority	 priority;
+	char			*payload;
+	int			 inflight;	/* published, no PUBACK yet */
+	int			 mid;		/* the MQTT message id then */
+};
+
+struct outbox {
+	char			 path[4096];
+	int			 fd;
+	struct outbox_entry	*e;		/* pending, oldest first */
+	size_t			 n, cap, max;
+	uint64_t		 next_seq;
+	size_t			 journal_lines;
+	int			 disk_ok;	/* the last write worked */
+	unsigned long		 dropped;
+};
+
+/* A journal line, parsed; for the loader and the fuzzer. */
+struct outbox_record {
+	char			 kind;		/* 'E' or 'A' */
+	uint64_t		 seq;
+	enum outbox_topic	 topic;
+	enum outbox_priority	 priority;
+	const char		*payload;	/* E: into the line */
+	size_t			 payload_len;
+};
+
+int	outbox_parse_line(const char *line, size_t len,
+	    struct outbox_record *rec);
+
+/* 0, or -1 with err set; what could not be read is logged and skipped. */
+int	outbox_open(struct outbox *ob, const char *dir, size_t max,
+	    char *err, size_t errsz);
+void	outbox_close(struct outbox *ob);
+/*
+ * Adds an event.  It is on disk (fdatasync) when this returns 0; with a
+ * failing disk it is still kept in memory and -1 is returned.
+ */
+int	outbox_push(struct outbox *ob, enum outbox_topic topic,
+	    enum outbox_priority priority, const char *payload);
+/* The broker has it: forget it. */
+void	outbox_ack(struct outbox *ob, uint64_t seq);
+/* Nothing is in flight any more (the connection was lost). */
+void	outbox_unsend(struct outbox *ob);
+
+#endif

@@ -1,0 +1,199 @@
+/* The outbox: survives restarts and torn writes, keeps order, bounded. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../daemon/log.h"
+#include "../../daemon/outbox.h"
+
+static char dir[] = "/tmp/legwatch-outbox-XXXXXX";
+
+static int
+setup(void **state)
+{
+	(void)state;
+	log_init("test", LOG_LVL_ERR);
+	strcpy(dir, "/tmp/legwatch-outbox-XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char path[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/outbox.jsonl.new", dir);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static void
+open_ok(struct outbox *ob, size_t max)
+{
+	char err[256];
+
+	if (outbox_open(ob, dir, max, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+static void
+test_survives_a_restart_in_order(void **state)
+{
+	struct outbox ob;
+	char payload[64];
+	int i;
+
+	(void)state;
+	open_ok(&ob, 100);
+	for (i = 0; i < 5; i++) {
+		snprintf(payload, sizeof(payload), "{\"n\":%d}", i);
+		assert_int_equal(outbox_push(&ob, i % 2 ? OUTBOX_MOVEMENT :
+		    OUTBOX_EVENT, OUTBOX_NORMAL, payload), 0);
+	}
+	outbox_ack(&ob, 1);
+	outbox_ack(&ob, 3);
+	outbox_close(&ob);
+
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 3);
+	assert_string_equal(ob.e[0].payload, "{\"n\":1}");
+	assert_int_equal(ob.e[0].topic, OUTBOX_MOVEMENT);
+	assert_string_equal(ob.e[1].payload, "{\"n\":3}");
+	assert_string_equal(ob.e[2].payload, "{\"n\":4}");
+	/* New events come after the old ones. */
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH, "{}"), 0);
+	assert_true(ob.e[3].seq > ob.e[2].seq);
+	outbox_close(&ob);
+}
+
+static void
+test_torn_and_foreign_lines(void **state)
+{
+	struct outbox ob;
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("E 1 event 1 {\"a\":1}\n", f);
+	fputs("rubbish\n", f);
+	fputs("E 2 planet 1 {\"a\":2}\n", f);
+	fputs("E 3 movement 0 {\"a\":3}\n", f);
+	fputs("A 99 x\n", f);
+	fputs("E 4 event 2 {\"a\":4", f);		/* torn */
+	fclose(f);
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 2);
+	assert_int_equal(ob.e[0].seq, 1);
+	assert_int_equal(ob.e[1].seq, 3);
+	/* The torn line is gone from the file, not glued to the next. */
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
+	    "{\"b\":1}"), 0);
+	outbox_close(&ob);
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 3);
+	assert_string_equal(ob.e[2].payload, "{\"b\":1}");
+	outbox_close(&ob);
+}
+
+static void
+test_full_drops_movements_first(void **state)
+{
+	struct outbox ob;
+
+	(void)state;
+	open_ok(&ob, 4);
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH, "{\"cramp\":1}");
+	outbox_push(&ob, OUTBOX_MOVEMENT, OUTBOX_LOW, "{\"lm\":1}");
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL, "{\"plm\":1}");
+	outbox_push(&ob, OUTBOX_MOVEMENT, OUTBOX_LOW, "{\"lm\":2}");
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL, "{\"plm\":2}");
+	assert_int_equal(ob.n, 4);
+	assert_string_equal(ob.e[1].payload, "{\"plm\":1}");
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL, "{\"plm\":3}");
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL, "{\"plm\":4}");
+	/* Movements gone, then the oldest ordinary event; the cramp stays. */
+	assert_string_equal(ob.e[0].payload, "{\"cramp\":1}");
+	assert_string_equal(ob.e[1].payload, "{\"plm\":2}");
+	assert_int_equal(ob.dropped, 3);
+	outbox_close(&ob);
+	open_ok(&ob, 4);
+	assert_int_equal(ob.n, 4);
+	outbox_close(&ob);
+}
+
+static void
+test_journal_stays_small(void **state)
+{
+	struct outbox ob;
+	char path[256];
+	int i;
+	FILE *f;
+	long size;
+
+	(void)state;
+	open_ok(&ob, 100);
+	for (i = 0; i < 5000; i++) {
+		outbox_push(&ob, OUTBOX_MOVEMENT, OUTBOX_LOW,
+		    "{\"event_type\":\"leg_movement\"}");
+		outbox_ack(&ob, ob.e[0].seq);
+	}
+	assert_int_equal(ob.n, 0);
+	outbox_close(&ob);
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	assert_true(size < 64 * 1024);
+}
+
+static void
+test_parse_line(void **state)
+{
+	struct outbox_record r;
+
+	(void)state;
+	assert_int_equal(outbox_parse_line("A 12", 4, &r), 0);
+	assert_true(r.kind == 'A' && r.seq == 12);
+	assert_int_equal(outbox_parse_line("E 7 movement 0 {}", 17, &r), 0);
+	assert_true(r.topic == OUTBOX_MOVEMENT && r.priority == OUTBOX_LOW);
+	assert_int_equal(r.payload_len, 2);
+	assert_int_equal(outbox_parse_line("A 99999999999999999999", 22, &r),
+	    -1);
+	assert_int_equal(outbox_parse_line("E 7 event 3 {}", 14, &r), -1);
+	assert_int_equal(outbox_parse_line("E 7 event 1 x", 13, &r), -1);
+	assert_int_equal(outbox_parse_line("A", 1, &r), -1);
+	assert_int_equal(outbox_parse_line("", 0, &r), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_survives_a_restart_in_order,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_and_foreign_lines,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_drops_movements_first,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_stays_small,
+		    setup, teardown),
+		cmocka_unit_test(test_parse_line),
+	};
+
+	return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
+}
