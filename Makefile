@@ -10,7 +10,7 @@ SYSCONFDIR ?= /etc
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC  = libconfig jansson
+LIBS_PC  = libconfig jansson libmosquitto libsystemd
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
@@ -31,7 +31,8 @@ ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
 
 CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
-	   daemon/outbox.c \
+	   daemon/outbox.c daemon/mqtt.c daemon/discovery.c daemon/live.c \
+	   sensors/replay.c \
 	   sensors/recording.c
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -39,8 +40,9 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS    = $(BUILD)/legsim $(BUILD)/score
 
 # Debian packages: to build, and to run the tests and benchmarks.
-BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev
-TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev
+BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
+	     libmosquitto-dev libsystemd-dev
+TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients
 BENCH_PKGS = $(TEST_PKGS) valgrind time
 
 .PHONY: all deps-build deps-test deps-bench demo check bench install \

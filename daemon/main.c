@@ -15,15 +15,16 @@
 #include "config.h"
 #include "event.h"
 #include "log.h"
+#include "live.h"
 #include "pipeline.h"
-#include "../sensors/recording.h"
+#include "../sensors/replay.h"
 
 #ifndef LEGWATCH_VERSION
 #define LEGWATCH_VERSION "0"
 #endif
 
 #define DEFAULT_CONFIG	"/etc/legwatch/legwatchd.conf"
-#define MAX_REPLAYS	CONFIG_MAX_SENSORS
+#define MAX_REPLAYS	REPLAY_MAX
 
 /* sysexits(3) */
 #define EXIT_USAGE	64
@@ -59,12 +60,6 @@ struct sink {
 	struct tally	 tally;
 	struct event	 summary;
 	int		 have_summary;
-};
-
-struct replay_source {
-	struct recording	rec;
-	struct sample		next;
-	int			has_next;
 };
 
 static void
@@ -264,18 +259,6 @@ print_summary(const struct sink *sk, const char *what)
 	    "matters more.  Not a medical device.\n");
 }
 
-static const char *
-file_stem(const char *path, char *buf, size_t bufsz)
-{
-	const char *base = strrchr(path, '/');
-	char *dot;
-
-	snprintf(buf, bufsz, "%s", base ? base + 1 : path);
-	if ((dot = strrchr(buf, '.')) != NULL && dot != buf)
-		*dot = '\0';
-	return buf;
-}
-
 static const struct sensor_conf *
 find_sensor(const struct config *conf, const char *name)
 {
@@ -287,22 +270,29 @@ find_sensor(const struct config *conf, const char *name)
 	return NULL;
 }
 
-/* Sleeps until the recording's time t is due at the chosen speed. */
+/* Each recording is a source; a configured sensor of its name sets it up. */
 static void
-pace(double t0, const struct timespec *wall0, double speed, double t)
+describe_sources(const struct replay_set *rs, const struct config *conf,
+    struct source_conf *src)
 {
-	double due = (t - t0) / speed;
-	struct timespec ts = *wall0;
+	int i;
 
-	ts.tv_sec += (time_t)floor(due);
-	ts.tv_nsec += (long)((due - floor(due)) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
+	for (i = 0; i < rs->n; i++) {
+		const struct sensor_conf *sc = find_sensor(conf, rs->name[i]);
+		enum recording_kind kind = rs->rec[i].kind;
+
+		src[i].name = rs->name[i];
+		src[i].kind = kind == REC_ACCEL ? SOURCE_ACCEL :
+		    kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
+		config_leg_params(conf, sc, &src[i].leg);
+		src[i].motion = conf->motion;
+		src[i].motion.lm_min_s = conf->plm.lm_min_s;
+		src[i].motion.lm_max_s = conf->plm.lm_max_s;
+		src[i].motion.quiet_s = conf->leg.move.quiet_s;
+		log_info("%s: %s recording as sensor '%s'%s",
+		    rs->rec[i].path, recording_header(kind), rs->name[i],
+		    sc && sc->mount == MOUNT_MATTRESS ? " (mattress)" : "");
 	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
-		;
 }
 
 static int
@@ -318,131 +308,60 @@ copy_spool(FILE *spool, FILE *dst)
 	return ferror(spool) ? -1 : 0;
 }
 
+/*
+ * As fast as it can: events are spooled and only written once all the
+ * input has proved good, so bad input leaves no partial output.
+ */
 static int
-run_replay(const struct options *o, const struct config *conf)
+run_replay(const struct options *o, const struct config *conf,
+    struct replay_set *rs)
 {
-	struct replay_source src[MAX_REPLAYS];
-	struct source_conf sconf[MAX_REPLAYS];
-	char names[MAX_REPLAYS][EVENT_NAME_MAX];
+	struct source_conf src[REPLAY_MAX];
 	struct pipeline *pl = NULL;
 	struct sink sk;
+	struct sample smp;
 	FILE *dst = NULL;
-	struct timespec wall0;
-	double t0 = NAN, last_tick = -INFINITY;
-	int i, j, nopen = 0, rc = EXIT_SOFTWARE, streaming;
+	double last_tick = -INFINITY;
+	int idx, r, rc = EXIT_SOFTWARE;
 
 	memset(&sk, 0, sizeof(sk));
-	for (i = 0; i < o->nreplays; i++) {
-		const struct sensor_conf *sc;
-		char stem[EVENT_NAME_MAX];
-
-		if (recording_open(&src[i].rec, o->replays[i]) == -1) {
-			log_err("%s", src[i].rec.error);
-			rc = src[i].rec.open_errno != 0 ? EXIT_NOINPUT :
-			    EXIT_DATAERR;
-			goto done;
-		}
-		nopen++;
-		file_stem(o->replays[i], stem, sizeof(stem));
-		snprintf(names[i], sizeof(names[i]), "%s", stem);
-		for (j = 0; j < i; j++)
-			if (strcmp(names[j], names[i]) == 0)
-				snprintf(names[i], sizeof(names[i]), "%.24s-%d",
-				    stem, (i + 1) % 100);
-		sc = find_sensor(conf, stem);
-		sconf[i].name = names[i];
-		sconf[i].kind = src[i].rec.kind == REC_ACCEL ? SOURCE_ACCEL :
-		    src[i].rec.kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
-		config_leg_params(conf, sc, &sconf[i].leg);
-		sconf[i].motion = conf->motion;
-		sconf[i].motion.lm_min_s = conf->plm.lm_min_s;
-		sconf[i].motion.lm_max_s = conf->plm.lm_max_s;
-		sconf[i].motion.quiet_s = conf->leg.move.quiet_s;
-		log_info("%s: %s recording as sensor '%s'%s", o->replays[i],
-		    recording_header(src[i].rec.kind), names[i],
-		    sc && sc->mount == MOUNT_MATTRESS ? " (mattress)" : "");
+	describe_sources(rs, conf, src);
+	if (o->events_path != NULL && (sk.out = tmpfile()) == NULL) {
+		log_err("cannot make a temporary file for events: %s",
+		    strerror(errno));
+		return EXIT_CANTCREAT;
 	}
-
-	/*
-	 * Paced, the replay is a live run and events go out as they come.
-	 * As fast as it can, they are spooled and only written once all the
-	 * input has proved good: bad input leaves no partial output.
-	 */
-	streaming = o->speed > 0;
-	if (o->events_path != NULL) {
-		if (strcmp(o->events_path, "-") == 0)
-			dst = stdout;
-		else if (streaming &&
-		    (dst = fopen(o->events_path, "w")) == NULL) {
-			log_err("%s: %s", o->events_path, strerror(errno));
-			rc = EXIT_CANTCREAT;
-			goto done;
-		}
-		if (streaming) {
-			sk.out = dst;
-			setvbuf(dst, NULL, _IOLBF, 0);
-		} else if ((sk.out = tmpfile()) == NULL) {
-			log_err("cannot make a temporary file for events: %s",
-			    strerror(errno));
-			rc = EXIT_CANTCREAT;
-			goto done;
-		}
-	}
-	if ((pl = pipeline_new(sconf, o->nreplays, &conf->plm, sink_event,
-	    &sk)) == NULL) {
+	if ((pl = pipeline_new(src, rs->n, &conf->plm, sink_event, &sk)) ==
+	    NULL) {
 		log_err("out of memory");
 		goto done;
 	}
-	for (i = 0; i < o->nreplays; i++) {
-		int r = recording_read(&src[i].rec, &src[i].next);
-
-		if (r == -1) {
-			log_err("%s", src[i].rec.error);
-			rc = EXIT_DATAERR;
-			goto done;
+	while ((r = replay_next(rs, &idx, &smp)) == 1 && !sk.failed) {
+		pipeline_sample(pl, idx, &smp);
+		if (smp.t - last_tick >= 0.25) {
+			pipeline_tick(pl, smp.t);
+			last_tick = smp.t;
 		}
-		src[i].has_next = r;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &wall0);
-	for (;;) {
-		int pick = -1, r;
-
-		for (i = 0; i < o->nreplays; i++)
-			if (src[i].has_next && (pick == -1 ||
-			    src[i].next.t < src[pick].next.t))
-				pick = i;
-		if (pick == -1)
-			break;
-		if (isnan(t0))
-			t0 = src[pick].next.t;
-		if (streaming)
-			pace(t0, &wall0, o->speed, src[pick].next.t);
-		pipeline_sample(pl, pick, &src[pick].next);
-		if (src[pick].next.t - last_tick >= 0.25) {
-			pipeline_tick(pl, src[pick].next.t);
-			last_tick = src[pick].next.t;
-		}
-		if ((r = recording_read(&src[pick].rec, &src[pick].next)) ==
-		    -1) {
-			log_err("%s", src[pick].rec.error);
-			rc = EXIT_DATAERR;
-			goto done;
-		}
-		src[pick].has_next = r;
-		if (sk.failed)
-			break;
+	if (r == -1) {
+		log_err("%s", rs->error);
+		rc = EXIT_DATAERR;
+		goto done;
 	}
 	pipeline_finish(pl);
-	if (sk.out != NULL && !streaming && !sk.failed) {
-		if (dst == NULL && (dst = fopen(o->events_path, "w")) == NULL) {
+	if (sk.out != NULL && !sk.failed) {
+		if (strcmp(o->events_path, "-") == 0)
+			dst = stdout;
+		else if ((dst = fopen(o->events_path, "w")) == NULL) {
 			log_err("%s: %s", o->events_path, strerror(errno));
 			rc = EXIT_CANTCREAT;
 			goto done;
 		}
-		if (fflush(sk.out) == EOF || copy_spool(sk.out, dst) == -1)
+		if (fflush(sk.out) == EOF || copy_spool(sk.out, dst) == -1 ||
+		    fflush(dst) == EOF)
 			sk.failed = 1;
 	}
-	if (sk.failed || (dst != NULL && fflush(dst) == EOF)) {
+	if (sk.failed) {
 		log_err("%s: cannot write events: %s", o->events_path,
 		    strerror(errno));
 		rc = EXIT_IOERR;
@@ -451,6 +370,7 @@ run_replay(const struct options *o, const struct config *conf)
 	{
 		char what[256] = "";
 		size_t len = 0;
+		int i;
 
 		for (i = 0; i < o->nreplays && len < sizeof(what); i++)
 			len += (size_t)snprintf(what + len, sizeof(what) - len,
@@ -460,14 +380,12 @@ run_replay(const struct options *o, const struct config *conf)
 	rc = 0;
 done:
 	pipeline_free(pl);
-	if (sk.out != NULL && sk.out != dst)
+	if (sk.out != NULL)
 		fclose(sk.out);
 	if (dst != NULL && dst != stdout && fclose(dst) == EOF && rc == 0) {
 		log_err("%s: %s", o->events_path, strerror(errno));
 		rc = EXIT_IOERR;
 	}
-	for (i = 0; i < nopen; i++)
-		recording_close(&src[i].rec);
 	return rc;
 }
 
@@ -520,7 +438,9 @@ int
 main(int argc, char **argv)
 {
 	static struct config conf;
+	static struct replay_set rs;
 	struct options o;
+	int missing, rc;
 	char err[CONFIG_ERR_MAX];
 	int level;
 
@@ -552,5 +472,18 @@ main(int argc, char **argv)
 	}
 	if (o.nreplays == 0 && replays_from_config(&o, &conf) == -1)
 		return EXIT_CONFIG;
-	return run_replay(&o, &conf);
+	if (replay_open(&rs, o.replays, o.nreplays, &missing) == -1) {
+		log_err("%s", rs.error);
+		return missing ? EXIT_NOINPUT : EXIT_DATAERR;
+	}
+	if (o.speed > 0) {
+		struct source_conf src[REPLAY_MAX];
+
+		describe_sources(&rs, &conf, src);
+		rc = live_run(&conf, &rs, src, o.events_path, o.speed,
+		    o.config_path != NULL);
+	} else
+		rc = run_replay(&o, &conf, &rs);
+	replay_close(&rs);
+	return rc;
 }

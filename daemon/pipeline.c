@@ -9,6 +9,7 @@ struct source {
 	char			name[EVENT_NAME_MAX];
 	enum source_kind	kind;
 	int			leg_bit;	/* -1: not a leg sensor */
+	double			last_temp;	/* SOURCE_TEMP */
 	union {
 		struct leg		leg;
 		struct motion_detector	motion;
@@ -61,6 +62,7 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 		snprintf(s->name, sizeof(s->name), "%s", conf[i].name);
 		s->kind = conf[i].kind;
 		s->leg_bit = -1;
+		s->last_temp = NAN;
 		switch (s->kind) {
 		case SOURCE_ACCEL:
 			leg_init(&s->u.leg, &conf[i].leg);
@@ -251,6 +253,7 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 			motion_item(p, s, &mm);
 		break;
 	case SOURCE_TEMP:
+		s->last_temp = smp->v[0];
 		if (isnan(p->temp_min) || smp->v[0] < p->temp_min)
 			p->temp_min = smp->v[0];
 		if (isnan(p->temp_max) || smp->v[0] > p->temp_max)
@@ -318,4 +321,17 @@ pipeline_finish(struct pipeline *p)
 	}
 	pipeline_figures(p, &ev.night);
 	p->sink(p->ctx, &ev);
+}
+
+int
+pipeline_restless(const struct pipeline *p)
+{
+	return plm_in_series(&p->plm);
+}
+
+double
+pipeline_temperature(const struct pipeline *p, int source)
+{
+	return p->src[source].kind == SOURCE_TEMP ? p->src[source].last_temp :
+	    NAN;
 }

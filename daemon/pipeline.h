@@ -43,5 +43,9 @@ void		 pipeline_tick(struct pipeline *p, double now);
 void		 pipeline_finish(struct pipeline *p);
 void		 pipeline_figures(const struct pipeline *p,
 		    struct night_figures *out);
+/* A PLM series is running now. */
+int		 pipeline_restless(const struct pipeline *p);
+/* The last reading of a temperature source, NAN if none. */
+double		 pipeline_temperature(const struct pipeline *p, int source);
 
 #endif

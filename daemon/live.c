@@ -1,0 +1,507 @@
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <systemd/sd-daemon.h>
+
+#include "live.h"
+#include "log.h"
+#include "mqtt.h"
+#include "outbox.h"
+
+#define EXIT_SOFTWARE	70
+#define EXIT_CANTCREAT	73
+#define EXIT_IOERR	74
+#define EXIT_DATAERR	65
+#define EXIT_CONFIG	78
+
+/* Samples are taken in batches this far apart (a sensor FIFO's role). */
+#define BATCH_S		0.05
+#define TICK_S		1.0
+/* At the end of the input, how long to wait for the broker to take all. */
+#define DRAIN_S		10.0
+#define OUTBOX_MAX	5000
+
+struct live {
+	struct config			*conf;
+	struct replay_set		*rs;
+	const struct source_conf	*src;
+	struct pipeline			*pl;
+	struct outbox			 ob;
+	int				 have_outbox;
+	struct mqtt			*mqtt;
+	FILE				*events;
+	const char			*events_path;
+	int				 sigfd, tfd;
+
+	double				 t0, mono0, speed;
+	double				 data_now;
+	int				 input_done, finished;
+	double				 drain_until;
+	double				 next_tick;
+	double				 last_batch;
+
+	int				 monitoring;
+	int				 water_ml;
+	double				 plm_index_last_night;
+	int				 state_dirty;
+	int				 failed;
+	uint64_t			 watchdog_usec;
+};
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double
+due(const struct live *lv, double t)
+{
+	return lv->mono0 + (t - lv->t0) / lv->speed;
+}
+
+static enum outbox_priority
+priority_of(const struct event *ev)
+{
+	switch (ev->type) {
+	case EVENT_LEG_MOVEMENT:
+	case EVENT_BODY_MOVEMENT:
+		return OUTBOX_LOW;
+	case EVENT_CRAMP_START:
+	case EVENT_CRAMP:
+	case EVENT_NIGHT_SUMMARY:
+		return OUTBOX_HIGH;
+	default:
+		return OUTBOX_NORMAL;
+	}
+}
+
+static void
+on_event(void *ctx, const struct event *ev)
+{
+	struct live *lv = ctx;
+	char *json;
+
+	if (ev->type == EVENT_NIGHT_SUMMARY)
+		lv->plm_index_last_night = ev->night.plm_index;
+	lv->state_dirty = 1;
+	/* Switched off from Home Assistant: nothing about the legs. */
+	if (!lv->monitoring && ev->type != EVENT_SENSOR_FAULT &&
+	    ev->type != EVENT_SENSOR_OK)
+		return;
+	if ((json = event_to_json(ev)) == NULL) {
+		log_err("cannot format a %s event", event_type_name(ev->type));
+		return;
+	}
+	/* On disk for the broker first: a crash after it loses nothing. */
+	if (lv->have_outbox) {
+		outbox_push(&lv->ob, event_is_movement(ev) ? OUTBOX_MOVEMENT :
+		    OUTBOX_EVENT, priority_of(ev), json);
+		if (lv->mqtt != NULL)
+			mqtt_kick(lv->mqtt, mono_now());
+	}
+	if (lv->events != NULL && (fputs(json, lv->events) == EOF ||
+	    fputc('\n', lv->events) == EOF || fflush(lv->events) == EOF)) {
+		log_err("%s: cannot write events: %s", lv->events_path,
+		    strerror(errno));
+		lv->failed = 1;
+	}
+	free(json);
+}
+
+static char *
+state_json(void *ctx)
+{
+	struct live *lv = ctx;
+	struct night_figures n;
+	json_t *o, *temps;
+	char *out;
+	int i;
+
+	pipeline_figures(lv->pl, &n);
+	temps = json_object();
+	for (i = 0; i < lv->rs->n; i++) {
+		double c = pipeline_temperature(lv->pl, i);
+
+		if (!isnan(c))
+			json_object_set_new(temps, lv->src[i].name,
+			    json_real(round(c * 100) / 100));
+	}
+	o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:i,s:s,s:s,s:o}",
+	    "lm_tonight", n.lm_count, "plm_tonight", n.plm_count,
+	    "cramps_tonight", n.cramp_count,
+	    "restless", pipeline_restless(lv->pl) ? "ON" : "OFF",
+	    "plm_index_last_night", isnan(lv->plm_index_last_night) ?
+	    json_null() : json_real(round(lv->plm_index_last_night * 10) / 10),
+	    "water_today_ml", lv->water_ml,
+	    "monitoring", lv->monitoring ? "ON" : "OFF",
+	    "sensor_problem", "OFF", "temperature", temps);
+	if (o == NULL)
+		return NULL;
+	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return out;
+}
+
+static void
+on_command(void *ctx, const char *name, const char *value)
+{
+	struct live *lv = ctx;
+
+	if (strcmp(name, "drank") == 0) {
+		lv->water_ml += lv->conf->hydration.glass_ml;
+		log_notice("a glass logged: %d ml today", lv->water_ml);
+	} else if (strcmp(name, "monitoring") == 0) {
+		lv->monitoring = strcmp(value, "ON") == 0;
+		log_notice("monitoring switched %s", value);
+	} else if (strcmp(name, "snooze") == 0)
+		log_notice("reminders snoozed");
+	lv->state_dirty = 1;
+}
+
+static int
+start_mqtt(struct live *lv)
+{
+	struct mqtt_hooks hooks = { on_command, state_json, lv };
+	char err[512];
+
+	if ((lv->mqtt = mqtt_new(lv->conf, &lv->ob, &hooks, err,
+	    sizeof(err))) == NULL) {
+		log_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_outbox(struct live *lv)
+{
+	char err[512];
+
+	if (mkdir(lv->conf->state_dir, 0750) == -1 && errno != EEXIST) {
+		log_err("storage.state_dir: %s: %s", lv->conf->state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (outbox_open(&lv->ob, lv->conf->state_dir, OUTBOX_MAX, err,
+	    sizeof(err)) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	lv->have_outbox = 1;
+	return 0;
+}
+
+static int
+mqtt_settings_differ(const struct mqtt_conf *a, const struct mqtt_conf *b)
+{
+	return memcmp(a, b, sizeof(*a)) != 0;
+}
+
+/* SIGHUP: a new configuration, swapped in only when it is valid. */
+static void
+reload(struct live *lv, int use_mqtt)
+{
+	static struct config next;
+	char err[CONFIG_ERR_MAX];
+	int mqtt_changed;
+
+	sd_notify(0, "RELOADING=1");
+	if (config_load(&next, lv->conf->path, err, sizeof(err)) == -1) {
+		log_err("reload refused, the running configuration stays: %s",
+		    err);
+		sd_notify(0, "READY=1\nSTATUS=reload refused: see the log");
+		return;
+	}
+	if (memcmp(&next.leg, &lv->conf->leg, sizeof(next.leg)) != 0 ||
+	    memcmp(&next.mattress, &lv->conf->mattress,
+	    sizeof(next.mattress)) != 0 ||
+	    memcmp(&next.plm, &lv->conf->plm, sizeof(next.plm)) != 0 ||
+	    next.nsensors != lv->conf->nsensors)
+		log_notice("reload: detection and sensor settings take effect "
+		    "at the next start");
+	mqtt_changed = mqtt_settings_differ(&next.mqtt, &lv->conf->mqtt) ||
+	    strcmp(next.device_id, lv->conf->device_id) != 0;
+	if (mqtt_changed && lv->mqtt != NULL) {
+		mqtt_shutdown(lv->mqtt);
+		mqtt_free(lv->mqtt);
+		lv->mqtt = NULL;
+	}
+	*lv->conf = next;
+	if (mqtt_changed && use_mqtt && lv->conf->mqtt.enabled &&
+	    lv->have_outbox)
+		start_mqtt(lv);
+	log_notice("configuration reloaded from %s", lv->conf->path);
+	sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+static void
+arm(int tfd, double when)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (when <= 0)
+		when = 1e-9;
+	its.it_value.tv_sec = (time_t)floor(when);
+	its.it_value.tv_nsec = (long)((when - floor(when)) * 1e9);
+	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+		its.it_value.tv_nsec = 1;
+	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Feeds every sample that is due; returns -1 on bad input. */
+static int
+feed_due(struct live *lv, double now)
+{
+	struct sample smp;
+	int idx, r;
+
+	while (!lv->input_done) {
+		double t = replay_peek(lv->rs);
+
+		if (isnan(t)) {
+			lv->input_done = 1;
+			break;
+		}
+		if (due(lv, t) > now)
+			break;
+		if ((r = replay_next(lv->rs, &idx, &smp)) == -1) {
+			log_err("%s", lv->rs->error);
+			return -1;
+		}
+		lv->data_now = smp.t;
+		pipeline_sample(lv->pl, idx, &smp);
+	}
+	lv->last_batch = now;
+	return 0;
+}
+
+static void
+tick(struct live *lv, double now)
+{
+	double t = lv->t0 + (now - lv->mono0) * lv->speed;
+	double next = replay_peek(lv->rs);
+
+	/* The data's clock, never ahead of a sample not yet taken. */
+	if (!isnan(next) && t > next)
+		t = next;
+	if (t > lv->data_now)
+		lv->data_now = t;
+	if (!lv->finished)
+		pipeline_tick(lv->pl, lv->data_now);
+	if (lv->mqtt != NULL) {
+		if (lv->state_dirty) {
+			mqtt_state_changed(lv->mqtt, now);
+			lv->state_dirty = 0;
+		}
+		mqtt_tick(lv->mqtt, now);
+	}
+	if (lv->watchdog_usec > 0)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+static double
+next_wake(const struct live *lv, double now)
+{
+	double wake = lv->next_tick, t;
+
+	if (!lv->input_done && !isnan(t = replay_peek(lv->rs))) {
+		double d = due(lv, t);
+
+		if (d < lv->last_batch + BATCH_S)
+			d = lv->last_batch + BATCH_S;
+		if (d < wake)
+			wake = d;
+	}
+	if (lv->mqtt != NULL && (t = mqtt_next_tick(lv->mqtt)) > 0 &&
+	    t < wake)
+		wake = t;
+	if (lv->finished && lv->drain_until < wake)
+		wake = lv->drain_until;
+	return wake > now ? wake : now;
+}
+
+static int
+setup_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int
+live_run(struct config *conf, struct replay_set *rs,
+    const struct source_conf *src, const char *events_path, double speed,
+    int use_mqtt)
+{
+	struct live lv;
+	struct pollfd pfd[3];
+	int rc = EXIT_SOFTWARE, stop = 0;
+
+	memset(&lv, 0, sizeof(lv));
+	lv.conf = conf;
+	lv.rs = rs;
+	lv.src = src;
+	lv.speed = speed;
+	lv.monitoring = 1;
+	lv.plm_index_last_night = NAN;
+	lv.events_path = events_path;
+	lv.sigfd = lv.tfd = -1;
+
+	if (events_path != NULL) {
+		if (strcmp(events_path, "-") == 0)
+			lv.events = stdout;
+		else if ((lv.events = fopen(events_path, "w")) == NULL) {
+			log_err("%s: %s", events_path, strerror(errno));
+			return EXIT_CANTCREAT;
+		}
+	}
+	if ((lv.pl = pipeline_new(src, rs->n, &conf->plm, on_event, &lv)) ==
+	    NULL) {
+		log_err("out of memory");
+		goto done;
+	}
+	if (use_mqtt && conf->mqtt.enabled) {
+		if (open_outbox(&lv) == -1) {
+			rc = EXIT_CANTCREAT;
+			goto done;
+		}
+		if (start_mqtt(&lv) == -1) {
+			rc = EXIT_CONFIG;
+			goto done;
+		}
+	}
+	if ((lv.sigfd = setup_signals()) == -1 ||
+	    (lv.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC)) == -1) {
+		log_err("signalfd/timerfd: %s", strerror(errno));
+		goto done;
+	}
+	if (sd_watchdog_enabled(0, &lv.watchdog_usec) <= 0)
+		lv.watchdog_usec = 0;
+
+	lv.mono0 = mono_now();
+	lv.t0 = replay_peek(rs);
+	if (isnan(lv.t0))
+		lv.t0 = 0;
+	lv.data_now = lv.t0;
+	lv.next_tick = lv.mono0;
+	lv.last_batch = lv.mono0 - BATCH_S;
+	sd_notify(0, "READY=1\nSTATUS=running");
+
+	while (!stop) {
+		double now = mono_now();
+		int n = 0, i;
+
+		if (feed_due(&lv, now) == -1) {
+			rc = EXIT_DATAERR;
+			break;
+		}
+		if (lv.input_done && !lv.finished) {
+			pipeline_finish(lv.pl);
+			lv.finished = 1;
+			lv.drain_until = now + DRAIN_S;
+			lv.state_dirty = 1;
+			lv.next_tick = now;
+		}
+		if (now >= lv.next_tick) {
+			tick(&lv, now);
+			lv.next_tick = now + TICK_S;
+		}
+		if (lv.failed) {
+			rc = EXIT_IOERR;
+			break;
+		}
+		if (lv.finished && (lv.mqtt == NULL ||
+		    mqtt_drained(lv.mqtt) || now >= lv.drain_until)) {
+			if (lv.mqtt != NULL && !mqtt_drained(lv.mqtt))
+				log_warn("%zu events still wait in the outbox "
+				    "for the broker", lv.ob.n);
+			rc = 0;
+			break;
+		}
+		arm(lv.tfd, next_wake(&lv, now));
+		pfd[n++] = (struct pollfd){ lv.sigfd, POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ lv.tfd, POLLIN, 0 };
+		if (lv.mqtt != NULL && mqtt_fd(lv.mqtt) >= 0)
+			pfd[n++] = (struct pollfd){ mqtt_fd(lv.mqtt), POLLIN |
+			    (mqtt_want_write(lv.mqtt) ? POLLOUT : 0), 0 };
+		if (poll(pfd, (nfds_t)n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (pfd[i].fd == lv.sigfd) {
+				struct signalfd_siginfo si;
+
+				while (read(lv.sigfd, &si, sizeof(si)) ==
+				    sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						reload(&lv, use_mqtt);
+					else {
+						log_notice("stopping (signal "
+						    "%u)", si.ssi_signo);
+						stop = 1;
+						rc = 0;
+					}
+				}
+			} else if (pfd[i].fd == lv.tfd) {
+				uint64_t ticks;
+
+				(void)read(lv.tfd, &ticks, sizeof(ticks));
+			} else if (lv.mqtt != NULL) {
+				double t = mono_now();
+
+				if (pfd[i].revents & (POLLIN | POLLERR |
+				    POLLHUP))
+					mqtt_readable(lv.mqtt, t);
+				if (lv.mqtt != NULL && mqtt_fd(lv.mqtt) >= 0 &&
+				    (pfd[i].revents & POLLOUT))
+					mqtt_writable(lv.mqtt, t);
+			}
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+done:
+	if (lv.mqtt != NULL) {
+		mqtt_shutdown(lv.mqtt);
+		mqtt_free(lv.mqtt);
+	}
+	if (lv.have_outbox)
+		outbox_close(&lv.ob);
+	pipeline_free(lv.pl);
+	if (lv.events != NULL && lv.events != stdout && fclose(lv.events) ==
+	    EOF && rc == 0)
+		rc = EXIT_IOERR;
+	if (lv.sigfd >= 0)
+		close(lv.sigfd);
+	if (lv.tfd >= 0)
+		close(lv.tfd);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * The live daemon: one poll loop over a signalfd, a timerfd, the sensor
+ * sources and the MQTT socket.  Replayed recordings paced in real time
+ * stand in for sensors (--replay FILE --speed X, or a replay sensor with
+ * a speed); their timestamps are the clock for everything.
+ */
+#ifndef LEGWATCH_LIVE_H
+#define LEGWATCH_LIVE_H
+
+#include "config.h"
+#include "pipeline.h"
+#include "../sensors/replay.h"
+
+/*
+ * Runs until the input ends or SIGTERM/SIGINT.  MQTT is used when
+ * use_mqtt and the configuration enables it.  Returns an exit status.
+ */
+int	live_run(struct config *conf, struct replay_set *rs,
+	    const struct source_conf *src, const char *events_path,
+	    double speed, int use_mqtt);
+
+#endif

@@ -1,0 +1,545 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mosquitto.h>
+
+#include "discovery.h"
+#include "log.h"
+#include "mqtt.h"
+
+#define WINDOW		16	/* events in flight at once */
+#define BACKOFF_MIN_S	1.0
+#define BACKOFF_MAX_S	60.0
+#define CMD_MAX		16	/* bytes of a command payload */
+
+enum link {
+	LINK_DOWN,		/* waiting to try again */
+	LINK_CONNECTING,
+	LINK_UP,
+};
+
+struct mqtt {
+	struct mosquitto	*mosq;
+	const struct config	*conf;
+	struct outbox		*ob;
+	struct mqtt_hooks	 hooks;
+	char			 base[300];
+	char			 topic_event[320], topic_movement[320];
+	char			 topic_status[320], topic_state[320];
+	char			 topic_set[320], topic_ha_status[300];
+	enum link		 link;
+	double			 retry_at, backoff;
+	double			 announce_at;	/* discovery due (HA restart) */
+	int			 inflight;
+	int			 state_dirty;
+	int			 said_down;	/* logged the outage once */
+	int			 started;	/* connect_async was called */
+	unsigned		 bad_commands;
+	char			 temps[CONFIG_MAX_SENSORS][CONFIG_NAME_MAX];
+	int			 ntemps;
+};
+
+static const char *const commands[] = { "drank", "snooze", "monitoring" };
+
+static double
+jitter(double s)
+{
+	/* +-25 %: a room full of devices does not reconnect in step. */
+	return s * (0.75 + 0.5 * ((double)random() / RAND_MAX));
+}
+
+static void
+schedule_retry(struct mqtt *m, double now)
+{
+	m->link = LINK_DOWN;
+	m->inflight = 0;
+	outbox_unsend(m->ob);
+	m->retry_at = now + jitter(m->backoff);
+	m->backoff = fmin(m->backoff * 2, BACKOFF_MAX_S);
+}
+
+static void
+publish_raw(struct mqtt *m, const char *topic, const char *payload,
+    int retain)
+{
+	int rc = mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload),
+	    payload, 1, retain);
+
+	if (rc != MOSQ_ERR_SUCCESS)
+		log_debug("mqtt: publish %s: %s", topic, mosquitto_strerror(rc));
+}
+
+static void
+announce(struct mqtt *m)
+{
+	const char *temps[CONFIG_MAX_SENSORS];
+	struct discovery_msg *msgs;
+	int i, n;
+
+	if (!m->conf->mqtt.discovery)
+		return;
+	for (i = 0; i < m->ntemps; i++)
+		temps[i] = m->temps[i];
+	if ((n = discovery_build(m->conf, temps, m->ntemps, &msgs)) == -1) {
+		log_err("mqtt: cannot build the discovery messages");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		publish_raw(m, msgs[i].topic, msgs[i].payload, 1);
+	discovery_free(msgs, n);
+}
+
+static void
+send_state(struct mqtt *m)
+{
+	char *json;
+
+	if (m->hooks.state == NULL || (json = m->hooks.state(m->hooks.ctx)) ==
+	    NULL)
+		return;
+	publish_raw(m, m->topic_state, json, 1);
+	free(json);
+	m->state_dirty = 0;
+}
+
+/* Sends what waits in the outbox, in order, a window at a time. */
+static void
+pump(struct mqtt *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ob->n && m->inflight < WINDOW; i++) {
+		struct outbox_entry *e = &m->ob->e[i];
+		int rc, mid;
+
+		if (e->inflight)
+			continue;
+		rc = mosquitto_publish(m->mosq, &mid, e->topic ==
+		    OUTBOX_MOVEMENT ? m->topic_movement : m->topic_event,
+		    (int)strlen(e->payload), e->payload, 1, false);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			log_debug("mqtt: publish: %s", mosquitto_strerror(rc));
+			return;
+		}
+		e->inflight = 1;
+		e->mid = mid;
+		m->inflight++;
+	}
+}
+
+static void
+on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	if (rc != 0) {
+		/* Refused: bad credentials, not authorised...: keep trying. */
+		log_err("mqtt: %s:%d refused the connection: %s",
+		    m->conf->mqtt.host, m->conf->mqtt.port,
+		    mosquitto_connack_string(rc));
+		m->link = LINK_CONNECTING;	/* the disconnect follows */
+		return;
+	}
+	log_notice("mqtt: connected to %s:%d", m->conf->mqtt.host,
+	    m->conf->mqtt.port);
+	m->link = LINK_UP;
+	m->backoff = BACKOFF_MIN_S;
+	m->said_down = 0;
+	m->inflight = 0;
+	outbox_unsend(m->ob);
+	publish_raw(m, m->topic_status, "online", 1);
+	mosquitto_subscribe(m->mosq, NULL, m->topic_set, 1);
+	if (m->conf->mqtt.discovery)
+		mosquitto_subscribe(m->mosq, NULL, m->topic_ha_status, 1);
+	announce(m);
+	send_state(m);
+	pump(m);
+}
+
+static void
+on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	(void)rc;
+	if (m->link == LINK_UP)
+		log_warn("mqtt: lost the connection to %s:%d; events wait in "
+		    "the outbox", m->conf->mqtt.host, m->conf->mqtt.port);
+	m->link = LINK_DOWN;
+}
+
+static void
+on_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct mqtt *m = obj;
+	size_t i;
+
+	(void)mosq;
+	for (i = 0; i < m->ob->n; i++)
+		if (m->ob->e[i].inflight && m->ob->e[i].mid == mid) {
+			outbox_ack(m->ob, m->ob->e[i].seq);
+			m->inflight--;
+			break;
+		}
+}
+
+int
+mqtt_parse_command(const char *base, const char *topic, const void *payload,
+    int len, char *name, size_t namesz, char *value, size_t valuesz)
+{
+	size_t blen = strlen(base), i;
+	const char *cmd;
+	int j;
+
+	if (strncmp(topic, base, blen) != 0 ||
+	    strncmp(topic + blen, "/set/", 5) != 0)
+		return -1;
+	cmd = topic + blen + 5;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(cmd, commands[i]) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		return -1;
+	if (len < 1 || len > CMD_MAX || (size_t)len >= valuesz ||
+	    strlen(cmd) >= namesz)
+		return -1;
+	for (j = 0; j < len; j++)
+		if (((const char *)payload)[j] < 0x21 ||
+		    ((const char *)payload)[j] > 0x7e)
+			return -1;
+	memcpy(value, payload, (size_t)len);
+	value[len] = '\0';
+	if (strcmp(cmd, "monitoring") == 0 ? strcmp(value, "ON") != 0 &&
+	    strcmp(value, "OFF") != 0 : strcmp(value, "PRESS") != 0)
+		return -1;
+	snprintf(name, namesz, "%s", cmd);
+	return 0;
+}
+
+static void
+on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message
+    *msg)
+{
+	struct mqtt *m = obj;
+	char name[32], value[CMD_MAX + 1];
+
+	(void)mosq;
+	if (strcmp(msg->topic, m->topic_ha_status) == 0) {
+		/* Home Assistant restarted: tell it again, in a moment. */
+		if (msg->payloadlen == 6 && memcmp(msg->payload, "online",
+		    6) == 0)
+			m->announce_at = 1;	/* the next tick sets the time */
+		return;
+	}
+	if (mqtt_parse_command(m->base, msg->topic, msg->payload,
+	    msg->payloadlen, name, sizeof(name), value, sizeof(value)) == -1) {
+		if (m->bad_commands++ < 10)
+			log_warn("mqtt: ignoring %d bytes on %s: not a command "
+			    "(drank PRESS, snooze PRESS, monitoring ON/OFF)",
+			    msg->payloadlen, msg->topic);
+		return;
+	}
+	log_info("mqtt: command %s %s", name, value);
+	if (m->hooks.command != NULL)
+		m->hooks.command(m->hooks.ctx, name, value);
+}
+
+static int
+read_password(const char *path, char *buf, size_t bufsz, char *err,
+    size_t errsz)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "mqtt.password_file: %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+		log_warn("mqtt.password_file: %s can be read by others "
+		    "(chmod 600 it)", path);
+	n = read(fd, buf, bufsz - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errsz, "mqtt.password_file: %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int
+setup_tls(struct mqtt *m, char *err, size_t errsz)
+{
+	const struct mqtt_conf *c = &m->conf->mqtt;
+	int rc;
+
+	if (c->ca_file[0] == '\0')
+		return 0;
+	rc = mosquitto_tls_set(m->mosq, c->ca_file, NULL,
+	    c->cert_file[0] ? c->cert_file : NULL,
+	    c->key_file[0] ? c->key_file : NULL, NULL);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_tls_opts_set(m->mosq, 1,
+		    c->tls_version[0] ? c->tls_version : NULL, NULL);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		snprintf(err, errsz, "mqtt: TLS (ca_file %s): %s", c->ca_file,
+		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+		    mosquitto_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct mqtt *
+mqtt_new(const struct config *conf, struct outbox *ob,
+    const struct mqtt_hooks *hooks, char *err, size_t errsz)
+{
+	const struct mqtt_conf *c = &conf->mqtt;
+	char client_id[CONFIG_STR_MAX + 16], password[256];
+	struct mqtt *m;
+	int i;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		snprintf(err, errsz, "mqtt: out of memory");
+		return NULL;
+	}
+	m->conf = conf;
+	m->ob = ob;
+	m->hooks = *hooks;
+	m->backoff = BACKOFF_MIN_S;
+	m->link = LINK_DOWN;
+	discovery_base(conf, m->base, sizeof(m->base));
+	snprintf(m->topic_event, sizeof(m->topic_event), "%s/event", m->base);
+	snprintf(m->topic_movement, sizeof(m->topic_movement), "%s/movement",
+	    m->base);
+	snprintf(m->topic_status, sizeof(m->topic_status), "%s/status",
+	    m->base);
+	snprintf(m->topic_state, sizeof(m->topic_state), "%s/state", m->base);
+	snprintf(m->topic_set, sizeof(m->topic_set), "%s/set/+", m->base);
+	snprintf(m->topic_ha_status, sizeof(m->topic_ha_status), "%s/status",
+	    c->discovery_prefix);
+	for (i = 0; i < conf->nsensors; i++) {
+		enum sensor_type t = conf->sensors[i].type;
+
+		if (t == SENSOR_DS18B20 || t == SENSOR_SHT3X ||
+		    t == SENSOR_BME280)
+			snprintf(m->temps[m->ntemps++], CONFIG_NAME_MAX, "%s",
+			    conf->sensors[i].name);
+	}
+	if (c->client_id[0])
+		snprintf(client_id, sizeof(client_id), "%s", c->client_id);
+	else
+		snprintf(client_id, sizeof(client_id), "legwatch-%s",
+		    conf->device_id);
+
+	mosquitto_lib_init();
+	if ((m->mosq = mosquitto_new(client_id, true, m)) == NULL) {
+		snprintf(err, errsz, "mqtt: %s", strerror(errno));
+		goto fail;
+	}
+	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+	    MQTT_PROTOCOL_V311);
+	mosquitto_connect_callback_set(m->mosq, on_connect);
+	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
+	mosquitto_publish_callback_set(m->mosq, on_publish);
+	mosquitto_message_callback_set(m->mosq, on_message);
+	if (mosquitto_will_set(m->mosq, m->topic_status, 7, "offline", 1,
+	    true) != MOSQ_ERR_SUCCESS) {
+		snprintf(err, errsz, "mqtt: cannot set the last will");
+		goto fail;
+	}
+	if (c->username[0]) {
+		password[0] = '\0';
+		if (c->password_file[0] && read_password(c->password_file,
+		    password, sizeof(password), err, errsz) == -1)
+			goto fail;
+		mosquitto_username_pw_set(m->mosq, c->username,
+		    c->password_file[0] ? password : NULL);
+		explicit_bzero(password, sizeof(password));
+	}
+	if (setup_tls(m, err, errsz) == -1)
+		goto fail;
+	return m;
+fail:
+	mqtt_free(m);
+	return NULL;
+}
+
+void
+mqtt_free(struct mqtt *m)
+{
+	if (m == NULL)
+		return;
+	if (m->mosq != NULL)
+		mosquitto_destroy(m->mosq);
+	mosquitto_lib_cleanup();
+	free(m);
+}
+
+int
+mqtt_fd(const struct mqtt *m)
+{
+	return m->link == LINK_DOWN ? -1 : mosquitto_socket(m->mosq);
+}
+
+int
+mqtt_want_write(const struct mqtt *m)
+{
+	return m->link != LINK_DOWN && mosquitto_want_write(m->mosq);
+}
+
+static void
+link_failed(struct mqtt *m, int rc, double now)
+{
+	if (!m->said_down) {
+		log_warn("mqtt: %s:%d: %s; trying again with back-off",
+		    m->conf->mqtt.host, m->conf->mqtt.port,
+		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+		    mosquitto_strerror(rc));
+		m->said_down = 1;
+	}
+	schedule_retry(m, now);
+}
+
+void
+mqtt_readable(struct mqtt *m, double now)
+{
+	int rc = mosquitto_loop_read(m->mosq, 1);
+
+	if (rc != MOSQ_ERR_SUCCESS || m->link == LINK_DOWN)
+		link_failed(m, rc, now);
+	else
+		pump(m);
+}
+
+void
+mqtt_writable(struct mqtt *m, double now)
+{
+	int rc = mosquitto_loop_write(m->mosq, 1);
+
+	if (rc != MOSQ_ERR_SUCCESS)
+		link_failed(m, rc, now);
+}
+
+static void
+try_connect(struct mqtt *m, double now)
+{
+	int rc;
+
+	if (!m->started)
+		rc = mosquitto_connect_async(m->mosq, m->conf->mqtt.host,
+		    m->conf->mqtt.port, m->conf->mqtt.keepalive);
+	else
+		rc = mosquitto_reconnect_async(m->mosq);
+	m->started = 1;
+	if (rc != MOSQ_ERR_SUCCESS) {
+		link_failed(m, rc, now);
+		return;
+	}
+	m->link = LINK_CONNECTING;
+	m->retry_at = now + m->conf->mqtt.keepalive;	/* connect timeout */
+}
+
+void
+mqtt_tick(struct mqtt *m, double now)
+{
+	int rc;
+
+	switch (m->link) {
+	case LINK_DOWN:
+		if (now >= m->retry_at)
+			try_connect(m, now);
+		return;
+	case LINK_CONNECTING:
+		if (now >= m->retry_at) {
+			link_failed(m, MOSQ_ERR_CONN_LOST, now);
+			return;
+		}
+		break;
+	case LINK_UP:
+		break;
+	}
+	if ((rc = mosquitto_loop_misc(m->mosq)) != MOSQ_ERR_SUCCESS) {
+		link_failed(m, rc, now);
+		return;
+	}
+	if (m->link != LINK_UP)
+		return;
+	if (m->announce_at == 1)
+		m->announce_at = now + 1 + 4 * ((double)random() / RAND_MAX);
+	if (m->announce_at > 1 && now >= m->announce_at) {
+		m->announce_at = 0;
+		announce(m);
+		send_state(m);
+	}
+	if (m->state_dirty)
+		send_state(m);
+	pump(m);
+}
+
+double
+mqtt_next_tick(const struct mqtt *m)
+{
+	if (m->link == LINK_DOWN)
+		return m->retry_at;
+	return -1;	/* the regular tick will do */
+}
+
+void
+mqtt_kick(struct mqtt *m, double now)
+{
+	(void)now;
+	if (m->link == LINK_UP)
+		pump(m);
+}
+
+void
+mqtt_state_changed(struct mqtt *m, double now)
+{
+	(void)now;
+	m->state_dirty = 1;
+	if (m->link == LINK_UP)
+		send_state(m);
+}
+
+int
+mqtt_connected(const struct mqtt *m)
+{
+	return m->link == LINK_UP;
+}
+
+int
+mqtt_drained(const struct mqtt *m)
+{
+	return m->ob->n == 0 && m->inflight == 0;
+}
+
+void
+mqtt_shutdown(struct mqtt *m)
+{
+	int i;
+
+	if (m->link != LINK_UP)
+		return;
+	m->link = LINK_DOWN;
+	publish_raw(m, m->topic_status, "offline", 1);
+	/* A little time to get it out; the will covers the rest. */
+	for (i = 0; i < 20 && mosquitto_want_write(m->mosq); i++)
+		if (mosquitto_loop_write(m->mosq, 1) != MOSQ_ERR_SUCCESS)
+			break;
+	mosquitto_disconnect(m->mosq);
+	(void)mosquitto_loop_write(m->mosq, 1);
+}

@@ -1,0 +1,51 @@
+/*
+ * MQTT (DESIGN 3.5), driven from the daemon's own poll loop: no library
+ * thread.  Events go out from the outbox in order with QoS 1 and leave it
+ * on PUBACK.  Status, discovery and state are re-sent on every connect.
+ * A broker that is away is retried with capped, jittered back-off; the
+ * connect never blocks the loop (for a host given as a name, the name
+ * lookup does).
+ */
+#ifndef LEGWATCH_MQTT_H
+#define LEGWATCH_MQTT_H
+
+#include "config.h"
+#include "outbox.h"
+
+struct mqtt;
+
+struct mqtt_hooks {
+	/* A checked command from B/set/<name>. */
+	void	(*command)(void *ctx, const char *name, const char *value);
+	/* The retained state as JSON (malloc'd), for B/state. */
+	char	*(*state)(void *ctx);
+	void	*ctx;
+};
+
+struct mqtt	*mqtt_new(const struct config *conf, struct outbox *ob,
+		    const struct mqtt_hooks *hooks, char *err, size_t errsz);
+void		 mqtt_free(struct mqtt *m);
+/* The socket to poll, -1 while there is none; and whether for writing. */
+int		 mqtt_fd(const struct mqtt *m);
+int		 mqtt_want_write(const struct mqtt *m);
+void		 mqtt_readable(struct mqtt *m, double now);
+void		 mqtt_writable(struct mqtt *m, double now);
+/* Keepalive, reconnects, sending what waits; now is CLOCK_MONOTONIC. */
+void		 mqtt_tick(struct mqtt *m, double now);
+/* When the next tick is wanted, CLOCK_MONOTONIC seconds. */
+double		 mqtt_next_tick(const struct mqtt *m);
+/* New events in the outbox, a new state: send them. */
+void		 mqtt_kick(struct mqtt *m, double now);
+void		 mqtt_state_changed(struct mqtt *m, double now);
+int		 mqtt_connected(const struct mqtt *m);
+/* Nothing waits or is in flight. */
+int		 mqtt_drained(const struct mqtt *m);
+/* Publishes "offline" and disconnects cleanly, if connected. */
+void		 mqtt_shutdown(struct mqtt *m);
+
+/* Parses B/set/<name> payloads strictly; 0 and the value, or -1. */
+int		 mqtt_parse_command(const char *base, const char *topic,
+		    const void *payload, int len, char *name, size_t namesz,
+		    char *value, size_t valuesz);
+
+#endif
