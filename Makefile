@@ -37,12 +37,13 @@ CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    = $(BUILD)/legsim $(BUILD)/score
+TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck
 
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 	     libmosquitto-dev libsystemd-dev
-TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients
+TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
+	     procps
 BENCH_PKGS = $(TEST_PKGS) valgrind time
 
 .PHONY: all deps-build deps-test deps-bench demo check bench install \
@@ -86,6 +87,9 @@ $(BUILD)/legsim: $(BUILD)/tests/sim/legsim.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 $(BUILD)/score: $(BUILD)/tests/sim/score.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/discocheck: $(BUILD)/tests/mqtt/discocheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblegwatch.a

@@ -74,8 +74,8 @@ static const struct option hydration_opts[] = {
 
 static const struct option movement_opts[] = {
 	DBL("window_s", leg.move.window_s, 0.05, 1.0),
-	DBL("short_s", leg.move.short_s, 0.0, 0.5),
-	DBL("smooth_s", leg.move.smooth_s, 0.0, 1.0),
+	DBL("short_s", leg.move.short_s, 0.001, 0.5),
+	DBL("smooth_s", leg.move.smooth_s, 0.001, 1.0),
 	DBL("onset_k", leg.move.onset_k, 1.0, 100.0),
 	DBL("offset_k", leg.move.offset_k, 0.5, 100.0),
 	DBL("min_rise_g", leg.move.min_rise_g, 0.0, 2.0),
@@ -114,8 +114,8 @@ static const struct option posture_opts[] = {
 /* Mattress sensors: what differs from an ankle's settings. */
 static const struct option mattress_opts[] = {
 	DBL("window_s", mattress.move.window_s, 0.05, 5.0),
-	DBL("short_s", mattress.move.short_s, 0.0, 1.0),
-	DBL("smooth_s", mattress.move.smooth_s, 0.0, 2.0),
+	DBL("short_s", mattress.move.short_s, 0.001, 1.0),
+	DBL("smooth_s", mattress.move.smooth_s, 0.001, 2.0),
 	DBL("onset_k", mattress.move.onset_k, 1.0, 100.0),
 	DBL("offset_k", mattress.move.offset_k, 0.5, 100.0),
 	DBL("min_rise_g", mattress.move.min_rise_g, 0.0, 2.0),
@@ -243,6 +243,9 @@ struct ctx {
 	size_t		 errsz;
 };
 
+static int fail(struct ctx *cx, const config_setting_t *s, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
 static int
 fail(struct ctx *cx, const config_setting_t *s, const char *fmt, ...)
 {
@@ -285,8 +288,10 @@ parse_clock(const char *str, int *minutes)
 	int h, m;
 	char tail;
 
-	if (sscanf(str, "%2d:%2d%c", &h, &m, &tail) != 2 || strlen(str) != 5 ||
-	    h < 0 || h > 23 || m < 0 || m > 59)
+	if (strlen(str) != 5 || !isdigit((unsigned char)str[0]) ||
+	    !isdigit((unsigned char)str[1]) || str[2] != ':' ||
+	    !isdigit((unsigned char)str[3]) || !isdigit((unsigned char)str[4]) ||
+	    sscanf(str, "%2d:%2d%c", &h, &m, &tail) != 2 || h > 23 || m > 59)
 		return -1;
 	*minutes = h * 60 + m;
 	return 0;
@@ -570,6 +575,12 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 	if (c->mattress.move.offset_k >= c->mattress.move.onset_k)
 		return fail(cx, AT("mattress.offset_k"), "mattress.offset_k: "
 		    "must be below onset_k (the hysteresis)");
+	if (c->leg.move.short_s >= c->leg.move.window_s)
+		return fail(cx, AT("movement.short_s"), "movement.short_s: "
+		    "must be below window_s");
+	if (c->mattress.move.short_s >= c->mattress.move.window_s)
+		return fail(cx, AT("mattress.short_s"), "mattress.short_s: "
+		    "must be below window_s");
 	if (c->plm.lm_min_s >= c->plm.lm_max_s)
 		return fail(cx, AT("plm.lm_min_s"), "plm.lm_min_s: must be "
 		    "below lm_max_s");

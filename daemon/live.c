@@ -286,6 +286,8 @@ feed_due(struct live *lv, double now)
 		}
 		lv->data_now = smp.t;
 		pipeline_sample(lv->pl, idx, &smp);
+		if (!lv->rs->has_next[idx])
+			pipeline_source_end(lv->pl, idx);
 	}
 	lv->last_batch = now;
 	return 0;

@@ -39,6 +39,8 @@ struct options {
 	const char	*config_path;
 	int		 check_config;
 	const char	*replays[MAX_REPLAYS];
+	/* The configured replay sensor each file plays, if any. */
+	const struct sensor_conf *sensor[MAX_REPLAYS];
 	int		 nreplays;
 	double		 speed;
 	const char	*events_path;
@@ -127,9 +129,9 @@ parse_args(int argc, char **argv, struct options *o)
 			errno = 0;
 			o->speed = strtod(optarg, &end);
 			if (errno != 0 || *end != '\0' || end == optarg ||
-			    !(o->speed > 0 && o->speed <= 1e6)) {
-				log_err("--speed: '%s' is not a positive factor",
-				    optarg);
+			    !(o->speed >= 0.001 && o->speed <= 1e6)) {
+				log_err("--speed: '%s' is not a factor from 0.001 "
+				    "to 1000000", optarg);
 				return -1;
 			}
 			break;
@@ -272,13 +274,19 @@ find_sensor(const struct config *conf, const char *name)
 
 /* Each recording is a source; a configured sensor of its name sets it up. */
 static void
-describe_sources(const struct replay_set *rs, const struct config *conf,
-    struct source_conf *src)
+describe_sources(struct replay_set *rs, const struct options *o,
+    const struct config *conf, struct source_conf *src)
 {
 	int i;
 
 	for (i = 0; i < rs->n; i++) {
-		const struct sensor_conf *sc = find_sensor(conf, rs->name[i]);
+		const struct sensor_conf *sc = o->sensor[i];
+
+		if (sc != NULL)
+			snprintf(rs->name[i], sizeof(rs->name[i]), "%s",
+			    sc->name);
+		else
+			sc = find_sensor(conf, rs->name[i]);
 		enum recording_kind kind = rs->rec[i].kind;
 
 		src[i].name = rs->name[i];
@@ -325,7 +333,7 @@ run_replay(const struct options *o, const struct config *conf,
 	int idx, r, rc = EXIT_SOFTWARE;
 
 	memset(&sk, 0, sizeof(sk));
-	describe_sources(rs, conf, src);
+	describe_sources(rs, o, conf, src);
 	if (o->events_path != NULL && (sk.out = tmpfile()) == NULL) {
 		log_err("cannot make a temporary file for events: %s",
 		    strerror(errno));
@@ -338,6 +346,8 @@ run_replay(const struct options *o, const struct config *conf,
 	}
 	while ((r = replay_next(rs, &idx, &smp)) == 1 && !sk.failed) {
 		pipeline_sample(pl, idx, &smp);
+		if (!rs->has_next[idx])
+			pipeline_source_end(pl, idx);
 		if (smp.t - last_tick >= 0.25) {
 			pipeline_tick(pl, smp.t);
 			last_tick = smp.t;
@@ -423,6 +433,7 @@ replays_from_config(struct options *o, const struct config *conf)
 			    sensor_type_name(conf->sensors[i].type));
 			return -1;
 		}
+		o->sensor[o->nreplays] = &conf->sensors[i];
 		o->replays[o->nreplays++] = conf->sensors[i].file;
 		if (conf->sensors[i].speed > 0)
 			o->speed = conf->sensors[i].speed;
@@ -479,7 +490,7 @@ main(int argc, char **argv)
 	if (o.speed > 0) {
 		struct source_conf src[REPLAY_MAX];
 
-		describe_sources(&rs, &conf, src);
+		describe_sources(&rs, &o, &conf, src);
 		rc = live_run(&conf, &rs, src, o.events_path, o.speed,
 		    o.config_path != NULL);
 	} else

@@ -10,6 +10,10 @@ struct source {
 	enum source_kind	kind;
 	int			leg_bit;	/* -1: not a leg sensor */
 	double			last_temp;	/* SOURCE_TEMP */
+	int			ended;		/* its input is over */
+	int			dropped_out;	/* silent past gap_s, finished */
+	double			first_t, last_t;
+	double			active_s;	/* recording, without gaps */
 	union {
 		struct leg		leg;
 		struct motion_detector	motion;
@@ -29,9 +33,12 @@ struct pipeline {
 
 	double			 now;
 	double			 first_t, last_t;
+	double			 gap_s;		/* a dropout, for night hours */
 	int			 cramps;
 	double			 temp_min, temp_max;
 };
+
+static void	catch_up(struct pipeline *p);
 
 struct pipeline *
 pipeline_new(const struct source_conf *conf, int nsrc,
@@ -56,6 +63,7 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 	p->first_t = INFINITY;
 	p->last_t = p->now = -INFINITY;
 	p->temp_min = p->temp_max = NAN;
+	p->gap_s = 1.0;
 	for (i = 0; i < nsrc; i++) {
 		struct source *s = &p->src[i];
 
@@ -63,9 +71,11 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 		s->kind = conf[i].kind;
 		s->leg_bit = -1;
 		s->last_temp = NAN;
+		s->first_t = s->last_t = NAN;
 		switch (s->kind) {
 		case SOURCE_ACCEL:
 			leg_init(&s->u.leg, &conf[i].leg);
+			p->gap_s = conf[i].leg.move.gap_s;
 			break;
 		case SOURCE_MOTION:
 			motion_init(&s->u.motion, &conf[i].motion);
@@ -92,6 +102,7 @@ pipeline_free(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
+	bilateral_free(&p->bilateral);
 	free(p->src);
 	free(p);
 }
@@ -109,7 +120,11 @@ emit_span(struct pipeline *p, enum event_type type, const char *sensor,
 	p->sink(p->ctx, &ev);
 }
 
-/* The earliest onset any leg may still report. */
+/*
+ * The earliest onset any leg may still report.  A leg whose input ended,
+ * or that has been silent past a dropout, or whose switch is stuck on
+ * longer than any leg movement, holds nothing back.
+ */
 static double
 settled_time(const struct pipeline *p)
 {
@@ -120,10 +135,19 @@ settled_time(const struct pipeline *p)
 		const struct source *s = &p->src[i];
 		double st = t;
 
-		if (s->kind == SOURCE_ACCEL && s->u.leg.md.running)
+		if (s->ended || s->leg_bit < 0)
+			continue;
+		if (s->kind == SOURCE_ACCEL) {
+			if (!s->u.leg.md.running ||
+			    p->now - s->last_t > s->u.leg.p.move.gap_s)
+				continue;
 			st = leg_settled_time(&s->u.leg);
-		else if (s->kind == SOURCE_MOTION)
+		} else {
 			st = motion_settled_time(&s->u.motion);
+			if (p->now - st > s->u.motion.p.lm_max_s +
+			    p->plm_params.bilateral_gap_s)
+				continue;
+		}
 		if (st < t)
 			t = st;
 	}
@@ -168,13 +192,19 @@ static void
 to_scorer(struct pipeline *p, const struct source *s, double onset,
     double end, int is_break)
 {
+	struct plm_series ps;
 	struct plm_item it;
 
 	it.onset = onset;
 	it.end = end;
 	it.legs = 1u << s->leg_bit;
 	it.is_break = is_break;
-	bilateral_add(&p->bilateral, &it);
+	if (bilateral_add(&p->bilateral, &it) == 0)
+		return;
+	/* Out of memory: score it alone rather than lose it. */
+	if (is_break ? plm_add_break(&p->plm, &ps) :
+	    plm_add_movement(&p->plm, onset, end, 0, &ps))
+		emit_series(p, &ps);
 }
 
 static void
@@ -242,6 +272,12 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 	struct leg_out out;
 
 	advance(p, smp->t);
+	if (isnan(s->first_t))
+		s->first_t = smp->t;
+	else if (smp->t - s->last_t <= p->gap_s)
+		s->active_s += smp->t - s->last_t;
+	s->last_t = smp->t;
+	s->dropped_out = 0;
 	switch (s->kind) {
 	case SOURCE_ACCEL:
 		leg_feed(&s->u.leg, smp->t, smp->v, &out);
@@ -260,29 +296,82 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 			p->temp_max = smp->v[0];
 		return;
 	}
-	if (p->bilateral.n > 0 || p->plm.count > 0)
-		score(p, 0);
+	if (p->nlegs > 1 || p->bilateral.n > 0 || p->plm.count > 0)
+		catch_up(p);
+}
+
+/*
+ * Brings every source up to now: a switch's movement ends after its quiet
+ * time whether or not the switch reports again, and a silent leg sensor
+ * is finished.  Then the scorer may take what is settled.
+ */
+static void
+catch_up(struct pipeline *p)
+{
+	struct motion_movement mm;
+	struct leg_out out;
+	double now = p->now;
+	int i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		struct source *s = &p->src[i];
+
+		if (s->kind == SOURCE_MOTION && !s->ended &&
+		    motion_tick(&s->u.motion, now, &mm))
+			motion_item(p, s, &mm);
+		/*
+		 * A leg sensor gone silent: what it was doing ends where its
+		 * data ends, now, not when it comes back.
+		 */
+		if (s->kind == SOURCE_ACCEL && !s->ended && !s->dropped_out &&
+		    !isnan(s->last_t) && now - s->last_t > s->u.leg.p.move.gap_s) {
+			s->dropped_out = 1;
+			leg_finish(&s->u.leg, &out);
+			leg_items(p, s, &out);
+		}
+	}
+	score(p, 0);
 }
 
 void
 pipeline_tick(struct pipeline *p, double now)
 {
-	struct motion_movement mm;
-	int i;
-
 	if (now > p->now)
 		p->now = now;
-	for (i = 0; i < p->nsrc; i++)
-		if (p->src[i].kind == SOURCE_MOTION &&
-		    motion_tick(&p->src[i].u.motion, now, &mm))
-			motion_item(p, &p->src[i], &mm);
-	score(p, 0);
+	catch_up(p);
+}
+
+/*
+ * The hours the legs were watched: for an accelerometer the time it
+ * recorded, dropouts left out; a switch only reports changes, so its
+ * span.  Without a leg sensor, the span of all input.
+ */
+static double
+watched_seconds(const struct pipeline *p)
+{
+	double best = -1;
+	int i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		const struct source *s = &p->src[i];
+		double w;
+
+		if (s->leg_bit < 0 || isnan(s->first_t))
+			continue;
+		w = s->kind == SOURCE_ACCEL ? s->active_s :
+		    s->last_t - s->first_t;
+		if (w > best)
+			best = w;
+	}
+	if (best < 0)
+		best = p->last_t > p->first_t ? p->last_t - p->first_t : 0;
+	return best;
 }
 
 void
 pipeline_figures(const struct pipeline *p, struct night_figures *n)
 {
-	double span = p->last_t > p->first_t ? p->last_t - p->first_t : 0;
+	double span = watched_seconds(p);
 
 	memset(n, 0, sizeof(*n));
 	n->hours = span / 3600.0;
@@ -306,6 +395,8 @@ pipeline_finish(struct pipeline *p)
 	for (i = 0; i < p->nsrc; i++) {
 		struct source *s = &p->src[i];
 
+		if (s->ended)
+			continue;
 		if (s->kind == SOURCE_ACCEL) {
 			leg_finish(&s->u.leg, &out);
 			leg_items(p, s, &out);
@@ -334,4 +425,23 @@ pipeline_temperature(const struct pipeline *p, int source)
 {
 	return p->src[source].kind == SOURCE_TEMP ? p->src[source].last_temp :
 	    NAN;
+}
+
+void
+pipeline_source_end(struct pipeline *p, int idx)
+{
+	struct source *s = &p->src[idx];
+	struct motion_movement mm;
+	struct leg_out out;
+
+	if (s->ended)
+		return;
+	s->ended = 1;
+	if (s->kind == SOURCE_ACCEL) {
+		leg_finish(&s->u.leg, &out);
+		leg_items(p, s, &out);
+	} else if (s->kind == SOURCE_MOTION &&
+	    motion_finish(&s->u.motion, &mm))
+		motion_item(p, s, &mm);
+	score(p, 0);
 }

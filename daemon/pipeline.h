@@ -39,6 +39,8 @@ void		 pipeline_sample(struct pipeline *p, int source,
 		    const struct sample *s);
 /* Time passes without samples (digital sensors, series that ended). */
 void		 pipeline_tick(struct pipeline *p, double now);
+/* One source's input ended (its file, or the sensor is gone for good). */
+void		 pipeline_source_end(struct pipeline *p, int source);
 /* The input ended: finish everything and emit the night's summary. */
 void		 pipeline_finish(struct pipeline *p);
 void		 pipeline_figures(const struct pipeline *p,

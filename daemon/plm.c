@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "plm.h"
@@ -119,6 +120,14 @@ bilateral_init(struct bilateral *b, const struct plm_params *p)
 	b->p = p;
 }
 
+void
+bilateral_free(struct bilateral *b)
+{
+	free(b->pending);
+	b->pending = NULL;
+	b->n = b->cap = 0;
+}
+
 static void
 take(struct bilateral *b, int i)
 {
@@ -127,38 +136,58 @@ take(struct bilateral *b, int i)
 	b->n--;
 }
 
-void
+int
 bilateral_add(struct bilateral *b, const struct plm_item *it)
 {
 	int i;
 
-	if (b->n == PLM_PENDING)
-		take(b, 0);	/* cannot happen with sane settled times */
+	if (b->n == b->cap) {
+		int cap = b->cap ? b->cap * 2 : 16;
+		struct plm_item *p = realloc(b->pending,
+		    (size_t)cap * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		b->pending = p;
+		b->cap = cap;
+	}
 	for (i = b->n; i > 0 && b->pending[i - 1].onset > it->onset; i--)
 		b->pending[i] = b->pending[i - 1];
 	b->pending[i] = *it;
 	b->n++;
+	return 0;
+}
+
+/* Less than the gap apart, or overlapping: one movement of both legs. */
+static int
+touches(const struct plm_item *group, const struct plm_item *it, long long gap)
+{
+	return ms(it->onset) - ms(group->end) < gap;
 }
 
 int
 bilateral_next(struct bilateral *b, double settled, struct plm_item *out)
 {
-	double gap = b->p->bilateral_gap_s;
+	long long gap = ms(b->p->bilateral_gap_s);
 	int i, grew;
 
 	if (b->n == 0)
 		return 0;
-	/* Grow the first item by every other leg's item that touches it. */
+	/*
+	 * Grow the first item by every item that touches it from another
+	 * leg; once both legs are in, by anything that touches it.
+	 */
 	do {
 		struct plm_item *first = &b->pending[0];
+		int both = (first->legs & (first->legs - 1)) != 0;
 
 		grew = 0;
 		for (i = 1; i < b->n; i++) {
 			struct plm_item *it = &b->pending[i];
 
-			if (it->onset > first->end + gap)
+			if (!touches(first, it, gap))
 				break;
-			if ((it->legs & ~first->legs) == 0)
+			if (!both && (it->legs & ~first->legs) == 0)
 				continue;
 			if (it->end > first->end)
 				first->end = it->end;
@@ -169,7 +198,7 @@ bilateral_next(struct bilateral *b, double settled, struct plm_item *out)
 			break;
 		}
 	} while (grew);
-	if (b->pending[0].end + gap >= settled && b->n < PLM_PENDING)
+	if (ms(settled) - ms(b->pending[0].end) <= gap)
 		return 0;	/* another leg may still add to it */
 	*out = b->pending[0];
 	take(b, 0);

@@ -61,16 +61,16 @@ struct plm_item {
 	int		is_break;	/* a body movement or a cramp */
 };
 
-#define PLM_PENDING	64
-
 struct bilateral {
 	const struct plm_params	*p;
-	struct plm_item		 pending[PLM_PENDING];
-	int			 n;
+	struct plm_item		*pending;
+	int			 n, cap;
 };
 
 void	bilateral_init(struct bilateral *b, const struct plm_params *p);
-void	bilateral_add(struct bilateral *b, const struct plm_item *it);
+void	bilateral_free(struct bilateral *b);
+/* -1 when out of memory (the item is then scored at once). */
+int	bilateral_add(struct bilateral *b, const struct plm_item *it);
 /*
  * Returns 1 with the next merged item once `settled` (no onset before it
  * can still arrive) allows it.

@@ -154,6 +154,9 @@ recording_parse_header(const char *line, size_t len, enum recording_kind *kind)
 	return -1;
 }
 
+static int row_error(char *why, size_t whysz, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 row_error(char *why, size_t whysz, const char *fmt, ...)
 {
@@ -250,6 +253,9 @@ recording_parse_row(enum recording_kind kind, const char *line, size_t len,
 	return 0;
 }
 
+static int rec_error(struct recording *rec, int with_line, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
 static int
 rec_error(struct recording *rec, int with_line, const char *fmt, ...)
 {
@@ -320,8 +326,20 @@ next_line(struct recording *rec, const char **linep, size_t *lenp)
 			len--;
 		while (len > 0 && is_blank(line[len - 1]))
 			len--;
-		if (len == 0 || line[0] == '#')
-			continue;
+		/* A byte order mark, as some editors write, is not data. */
+		if (rec->line == 1 && len >= 3 &&
+		    memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+			line += 3;
+			len -= 3;
+		}
+		{
+			size_t lead = 0;
+
+			while (lead < len && is_blank(line[lead]))
+				lead++;
+			if (lead == len || line[lead] == '#')
+				continue;
+		}
 		*linep = line;
 		*lenp = len;
 		return 1;

@@ -8,11 +8,17 @@ static void
 stem(const char *path, char *buf, size_t bufsz)
 {
 	const char *base = strrchr(path, '/');
-	char *dot;
+	char *dot, *c;
+
 
 	snprintf(buf, bufsz, "%s", base ? base + 1 : path);
 	if ((dot = strrchr(buf, '.')) != NULL && dot != buf)
 		*dot = '\0';
+	/* A sensor's name goes into JSON and MQTT: keep it plain. */
+	for (c = buf; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+			*c = '_';
 }
 
 int

@@ -1,29 +1,45 @@
 #!/bin/sh
-# make check: every suite in turn, then one closing tally.
+# make check: every suite in turn, then one closing tally.  A suite counts
+# by its own exit status and its own closing line; one that crashes or
+# prints no tally counts as failed.
 # usage: tests/check.sh BUILD_DIR UNIT_TEST_BINARIES...
 set -u
 build=$1
 shift
-passed=0 failed=0 log=$build/check.log
-: > "$log"
+passed=0 failed=0
+out=$build/suite.out
 
-# tally "NAME" command...: runs a suite, keeps its own closing count.
-tally() {
+# suite NAME command...
+suite() {
 	name=$1
 	shift
-	"$@" 2>&1 | tee -a "$log"
-	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	"$@" > "$out" 2>&1
+	status=$?
+	cat "$out"
+	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-1}))
+	if [ -z "$line" ]; then
+		echo "$name: no tally (exit status $status)"
+		p=0 f=1
+	elif [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		echo "$name: exit status $status"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
 	echo
 }
 
+unit() {
+	if "$1"; then echo "$(basename "$1"): 1 passed, 0 failed"
+	else echo "$(basename "$1"): 0 passed, 1 failed"; return 1; fi
+}
+
 for t in "$@"; do
-	tally unit sh -c "'$t' && echo '$(basename "$t"): 1 passed, 0 failed' || echo '$(basename "$t"): 0 passed, 1 failed'"
+	suite "$(basename "$t")" unit "$t"
 done
-tally cli sh tests/cli.sh "$build" "$build/cli-tests"
-tally accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
+suite cli sh tests/cli.sh "$build" "$build/cli-tests"
+suite accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -296,6 +296,28 @@ test_bilateral_merge(void **state)
 	assert_true(out.end == T0 + 202 && out.legs == 1);
 	assert_int_equal(bilateral_next(&b, T0 + 300, &out), 1);
 	assert_true(out.onset == T0 + 202.6 && out.legs == 2);
+
+	/* Exactly 0.5 s apart is not "less than 0.5 s": two movements. */
+	it = (struct plm_item){ T0 + 400, T0 + 402, 1, 0 };
+	bilateral_add(&b, &it);
+	it = (struct plm_item){ T0 + 402.5, T0 + 404, 2, 0 };
+	bilateral_add(&b, &it);
+	assert_int_equal(bilateral_next(&b, T0 + 500, &out), 1);
+	assert_true(out.end == T0 + 402 && out.legs == 1);
+	assert_int_equal(bilateral_next(&b, T0 + 500, &out), 1);
+
+	/* A chain left, right, left is one movement of both legs. */
+	it = (struct plm_item){ T0 + 600, T0 + 602, 1, 0 };
+	bilateral_add(&b, &it);
+	it = (struct plm_item){ T0 + 601.8, T0 + 604, 2, 0 };
+	bilateral_add(&b, &it);
+	it = (struct plm_item){ T0 + 604.3, T0 + 606, 1, 0 };
+	bilateral_add(&b, &it);
+	assert_int_equal(bilateral_next(&b, T0 + 700, &out), 1);
+	assert_true(out.onset == T0 + 600 && out.end == T0 + 606);
+	assert_int_equal(out.legs, 3);
+	assert_int_equal(bilateral_next(&b, T0 + 700, &out), 0);
+	bilateral_free(&b);
 }
 
 static void

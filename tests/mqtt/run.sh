@@ -1,0 +1,234 @@
+#!/bin/sh
+# MQTT against a real mosquitto broker on a free loopback port (DESIGN
+# 3.5): events in order and the same as --events, discovery, status and
+# the will, commands good and bad, a broker outage with the daemon killed
+# during it, TLS with a password, a refused login, a bad reload.
+# usage: tests/mqtt/run.sh BUILD_DIR WORK_DIR
+set -u
+build=$1
+work=$2
+bin=$build/legwatchd
+sim=$build/legsim
+rm -rf "$work" && mkdir -p "$work"
+passed=0 failed=0
+pids=""
+
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() { if eval "$2"; then pass; else fail "$1"; fi; }
+cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }
+trap cleanup EXIT INT TERM
+
+# wait_for SECONDS COMMAND: polls until COMMAND succeeds.
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ "$n" -gt 0 ]; do
+		if eval "$@"; then return 0; fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# start_broker NAME [CONF LINES]: a broker on a free port; sets $port.
+start_broker() {
+	name=$1; shift
+	mkdir -p "$work/$name"
+	tries=0
+	while [ $tries -lt 20 ]; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		{
+			echo "listener $port 127.0.0.1"
+			echo "persistence true"
+			echo "persistence_location $work/$name/"
+			for line in "$@"; do echo "$line"; done
+			case "$*" in *password_file*) ;; *)
+				echo "allow_anonymous true";; esac
+		} > "$work/$name/mosquitto.conf"
+		mosquitto -c "$work/$name/mosquitto.conf" \
+		    > "$work/$name/broker.log" 2>&1 &
+		broker=$!
+		pids="$pids $broker"
+		if wait_for 5 "grep -q 'running\|Opening ipv4 listen socket' \
+		    '$work/$name/broker.log' || ! kill -0 $broker 2>/dev/null"
+		then
+			if kill -0 "$broker" 2>/dev/null; then
+				sleep 0.2
+				kill -0 "$broker" 2>/dev/null && return 0
+			fi
+		fi
+		tries=$((tries + 1))
+	done
+	echo "cannot start mosquitto: $(tail -n 3 "$work/$name/broker.log")"
+	exit 1
+}
+
+# conf FILE ID STATE_DIR RECORDING SPEED [MQTT EXTRA]
+conf() {
+	cat > "$1" <<EOC
+device = { id = "$2"; name = "Test $2"; };
+mqtt = { host = "127.0.0.1"; port = $port; keepalive = 5; $6 };
+storage = { state_dir = "$3"; };
+sensors = ( { name = "ankle"; type = "replay"; file = "$4"; speed = $5; } );
+EOC
+}
+
+payloads() {	# the event and movement payloads, in arrival order
+	grep -E "^legwatch/$1/(event|movement) " "$2" | cut -d' ' -f2-
+}
+
+"$sim" --seed 21 --hours 0.25 --rate 50 --profile rls --out "$work/rls.csv" \
+    --truth "$work/rls.truth" 2>/dev/null
+"$sim" --seed 22 --hours 0.5 --rate 25 --profile mixed --out "$work/long.csv" \
+    --truth "$work/long.truth" 2>/dev/null
+head -n 2000 "$work/rls.csv" > "$work/tiny.csv"
+
+# --- 1. events in order, the same as --events; discovery; clean exit
+start_broker b1
+conf "$work/one.conf" one "$work/state1" "$work/rls.csv" 300
+mosquitto_sub -p "$port" -v -t 'legwatch/one/#' -t 'homeassistant/#' \
+    > "$work/sub1.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+"$bin" -c "$work/one.conf" --events "$work/ev1.jsonl" 2> "$work/d1.log"
+check "daemon 1 exit status" "[ $? -eq 0 ]"
+wait_for 5 "grep -q night_summary '$work/sub1.log'"
+sleep 0.3
+kill "$sub" 2>/dev/null
+payloads one "$work/sub1.log" > "$work/got1.jsonl"
+check "events arrived" "[ \$(wc -l < '$work/ev1.jsonl') -gt 10 ]"
+check "events over MQTT are --events, in order" \
+    "cmp -s '$work/ev1.jsonl' '$work/got1.jsonl'"
+check "movements on B/movement" \
+    "grep '^legwatch/one/movement ' '$work/sub1.log' | grep -q leg_movement"
+check "no movement on B/event" \
+    "! grep '^legwatch/one/event ' '$work/sub1.log' | grep -q _movement"
+check "discovery" "'$build/discocheck' legwatch/one one < '$work/sub1.log' \
+    > '$work/disco.out'"
+check "online, then offline on a clean exit" \
+    "grep '^legwatch/one/status ' '$work/sub1.log' | tr '\n' ' ' | \
+    grep -q 'status online .*status offline'"
+check "state after the night" \
+    "grep '^legwatch/one/state ' '$work/sub1.log' | tail -n 1 | \
+    grep -q '\"plm_index_last_night\":[0-9]'"
+check "outbox empty after a drained run" \
+    "! grep -q '^E ' '$work/state1/outbox.jsonl'"
+# Retained and stable: the discovery and status are still there.
+check "retained status" "[ \"\$(mosquitto_sub -p $port -C 1 -W 3 \
+    -t legwatch/one/status)\" = offline ]"
+
+# --- 2. commands, reload, and the will after kill -9
+conf "$work/two.conf" two "$work/state2" "$work/long.csv" 1
+"$bin" -c "$work/two.conf" 2> "$work/d2.log" &
+d2=$!; pids="$pids $d2"
+check "daemon 2 online" "wait_for 5 \"[ \\\"\\\$(mosquitto_sub -p $port \
+    -C 1 -W 2 -t legwatch/two/status)\\\" = online ]\""
+for bad in "foo x" "drank NOPE" "monitoring maybe" "drank $(printf '%0100d' 0)" \
+    "monitoring" "drank PRESS!"; do
+	set -- $bad
+	mosquitto_pub -p "$port" -t "legwatch/two/set/$1" -m "${2:-}" -q 1
+done
+mosquitto_pub -p "$port" -t "legwatch/two/set/drank" -m PRESS -q 1
+mosquitto_pub -p "$port" -t "legwatch/two/set/monitoring" -m OFF -q 1
+check "bad commands logged" "wait_for 3 \"[ \\\$(grep -c 'ignoring' \
+    '$work/d2.log') -ge 5 ]\""
+check "a glass counted, monitoring off" "wait_for 4 \"mosquitto_sub -p $port \
+    -C 1 -W 2 -t legwatch/two/state | grep -q \
+    '\\\"water_today_ml\\\":250.*\\\"monitoring\\\":\\\"OFF\\\"'\""
+cp "$work/two.conf" "$work/two.conf.good"
+echo "movement = { onset_k = -1; };" >> "$work/two.conf"
+kill -HUP "$d2"
+check "a bad reload is refused" "wait_for 3 \"grep -q 'reload refused' \
+    '$work/d2.log'\""
+check "still running after bad input" "kill -0 $d2"
+cp "$work/two.conf.good" "$work/two.conf"
+kill -HUP "$d2"
+check "a good reload" "wait_for 3 \"grep -q 'configuration reloaded' \
+    '$work/d2.log'\""
+kill -9 "$d2"
+check "the will says offline after kill -9" "wait_for 12 \"[ \\\"\\\$(\
+    mosquitto_sub -p $port -C 1 -W 2 -t legwatch/two/status)\\\" = \
+    offline ]\""
+
+# --- 3. the broker goes away, the daemon is killed during the outage,
+# both come back: every event still arrives.
+mosquitto_sub -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
+    -t 'legwatch/three/movement' > "$work/sub3.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+conf "$work/three.conf" three "$work/state3" "$work/long.csv" 150
+"$bin" -c "$work/three.conf" --events "$work/ev3a.jsonl" 2> "$work/d3a.log" &
+d3=$!; pids="$pids $d3"
+wait_for 10 "[ \$(wc -l < '$work/ev3a.jsonl') -ge 8 ]"
+kill "$broker"		# SIGTERM: it saves the subscriber's session
+sleep 1.5
+kill -9 "$d3"
+sent_before=$(wc -l < "$work/ev3a.jsonl")
+check "events waited in the outbox" "grep -q '^E ' '$work/state3/outbox.jsonl'"
+start_broker b1		# same store, a new port
+kill "$sub" 2>/dev/null
+mosquitto_sub -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
+    -t 'legwatch/three/movement' >> "$work/sub3.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+conf "$work/three.conf" three "$work/state3" "$work/tiny.csv" 100
+"$bin" -c "$work/three.conf" --events "$work/ev3b.jsonl" 2> "$work/d3b.log"
+check "daemon 3 after the outage" "[ $? -eq 0 ]"
+sleep 1
+kill "$sub" 2>/dev/null
+payloads three "$work/sub3.log" | sort -u > "$work/got3.sorted"
+cat "$work/ev3a.jsonl" "$work/ev3b.jsonl" | sort -u > "$work/want3.sorted"
+check "every event arrived ($sent_before before the kill)" \
+    "[ -z \"\$(comm -23 '$work/want3.sorted' '$work/got3.sorted')\" ]"
+check "the outbox is empty again" "! grep -q '^E ' '$work/state3/outbox.jsonl'"
+
+# --- 4. TLS and a password file; a wrong password is refused and retried
+tls=$work/tls
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=legwatch-test-ca \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=localhost \
+    -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tls/ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey \
+    "$tls/ca.key" -CAcreateserial -days 2 -extfile "$tls/ext" \
+    -out "$tls/server.crt" 2>/dev/null
+touch "$tls/passwd" && chmod 600 "$tls/passwd"
+mosquitto_passwd -b "$tls/passwd" legwatch 's3cret pass' 2>/dev/null
+printf 's3cret pass\n' > "$tls/pw" && chmod 600 "$tls/pw"
+printf 'wrong\n' > "$tls/badpw" && chmod 600 "$tls/badpw"
+start_broker tls "cafile $tls/ca.crt" "certfile $tls/server.crt" \
+    "keyfile $tls/server.key" "password_file $tls/passwd" \
+    "allow_anonymous false"
+mosquitto_sub -p "$port" --cafile "$tls/ca.crt" -u legwatch -P 's3cret pass' \
+    -v -t 'legwatch/four/#' > "$work/sub4.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+conf "$work/four.conf" four "$work/state4" "$work/tiny.csv" 100 \
+    "ca_file = \"$tls/ca.crt\"; username = \"legwatch\"; password_file = \"$tls/pw\";"
+"$bin" -c "$work/four.conf" --events "$work/ev4.jsonl" 2> "$work/d4.log"
+check "daemon over TLS" "[ $? -eq 0 ]"
+wait_for 3 "grep -q night_summary '$work/sub4.log'"
+kill "$sub" 2>/dev/null
+check "events over TLS" "grep -q '^legwatch/four/event .*night_summary' \
+    '$work/sub4.log'"
+check "the password is never logged" "! grep -q 's3cret' '$work/d4.log'"
+conf "$work/five.conf" five "$work/state5" "$work/long.csv" 1 \
+    "ca_file = \"$tls/ca.crt\"; username = \"legwatch\"; password_file = \"$tls/badpw\";"
+"$bin" -c "$work/five.conf" 2> "$work/d5.log" &
+d5=$!; pids="$pids $d5"
+check "a wrong password is refused, said once" "wait_for 6 \"grep -q \
+    'refused the connection' '$work/d5.log'\""
+sleep 2
+check "and retried, the daemon running" "kill -0 $d5"
+kill "$d5"
+wait "$d5"
+check "SIGTERM exits 0" "[ $? -eq 0 ]"
+conf "$work/six.conf" six "$work/state6" "$work/tiny.csv" 100 \
+    "ca_file = \"$tls/other.crt\";"
+"$bin" -c "$work/six.conf" 2> "$work/d6.log"
+check "a missing CA file is a config error" "[ $? -eq 78 ] && \
+    grep -q 'ca_file' '$work/d6.log'"
+
+echo "mqtt: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
