@@ -198,7 +198,7 @@ bilateral_next(struct bilateral *b, double settled, struct plm_item *out)
 			break;
 		}
 	} while (grew);
-	if (ms(settled) - ms(b->pending[0].end) <= gap)
+	if (isfinite(settled) && ms(settled) - ms(b->pending[0].end) <= gap)
 		return 0;	/* another leg may still add to it */
 	*out = b->pending[0];
 	take(b, 0);
