@@ -299,6 +299,10 @@ outbox_close(struct outbox *ob)
 {
 	size_t i;
 
+	/* Leave a tidy journal: only what is still pending. */
+	if (ob->fd >= 0 && ob->journal_lines > ob->n)
+		(void)compact(ob);
+
 	for (i = 0; i < ob->n; i++)
 		free(ob->e[i].payload);
 	free(ob->e);

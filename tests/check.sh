@@ -41,5 +41,6 @@ for t in "$@"; do
 done
 suite cli sh tests/cli.sh "$build" "$build/cli-tests"
 suite accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
+suite mqtt sh tests/mqtt/run.sh "$build" "$build/mqtt-tests"
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

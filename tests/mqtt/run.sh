@@ -9,7 +9,7 @@ build=$1
 work=$2
 bin=$build/legwatchd
 sim=$build/legsim
-rm -rf "$work" && mkdir -p "$work"
+rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 passed=0 failed=0
 pids=""
 
@@ -39,6 +39,9 @@ start_broker() {
 		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
 		{
 			echo "listener $port 127.0.0.1"
+			# Started as root it would drop to "mosquitto", which
+			# cannot read the test's files.
+			[ "$(id -u)" -eq 0 ] && echo "user root"
 			echo "persistence true"
 			echo "persistence_location $work/$name/"
 			for line in "$@"; do echo "$line"; done
@@ -67,10 +70,15 @@ start_broker() {
 conf() {
 	cat > "$1" <<EOC
 device = { id = "$2"; name = "Test $2"; };
-mqtt = { host = "127.0.0.1"; port = $port; keepalive = 5; $6 };
+mqtt = { host = "127.0.0.1"; port = $port; keepalive = 5; ${6:-} };
 storage = { state_dir = "$3"; };
 sensors = ( { name = "ankle"; type = "replay"; file = "$4"; speed = $5; } );
 EOC
+}
+
+pending() {	# events in an outbox journal not acknowledged
+	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }
+	    END { n = 0; for (k in e) n++; print n }' "$1/outbox.jsonl"
 }
 
 payloads() {	# the event and movement payloads, in arrival order
@@ -111,18 +119,17 @@ check "online, then offline on a clean exit" \
 check "state after the night" \
     "grep '^legwatch/one/state ' '$work/sub1.log' | tail -n 1 | \
     grep -q '\"plm_index_last_night\":[0-9]'"
-check "outbox empty after a drained run" \
-    "! grep -q '^E ' '$work/state1/outbox.jsonl'"
+check "outbox empty after a drained run" "[ \$(pending '$work/state1') -eq 0 ]"
 # Retained and stable: the discovery and status are still there.
 check "retained status" "[ \"\$(mosquitto_sub -p $port -C 1 -W 3 \
-    -t legwatch/one/status)\" = offline ]"
+    -t legwatch/one/status 2>/dev/null)\" = offline ]"
 
 # --- 2. commands, reload, and the will after kill -9
 conf "$work/two.conf" two "$work/state2" "$work/long.csv" 1
 "$bin" -c "$work/two.conf" 2> "$work/d2.log" &
 d2=$!; pids="$pids $d2"
 check "daemon 2 online" "wait_for 5 \"[ \\\"\\\$(mosquitto_sub -p $port \
-    -C 1 -W 2 -t legwatch/two/status)\\\" = online ]\""
+    -C 1 -W 2 -t legwatch/two/status 2>/dev/null)\\\" = online ]\""
 for bad in "foo x" "drank NOPE" "monitoring maybe" "drank $(printf '%0100d' 0)" \
     "monitoring" "drank PRESS!"; do
 	set -- $bad
@@ -133,7 +140,7 @@ mosquitto_pub -p "$port" -t "legwatch/two/set/monitoring" -m OFF -q 1
 check "bad commands logged" "wait_for 3 \"[ \\\$(grep -c 'ignoring' \
     '$work/d2.log') -ge 5 ]\""
 check "a glass counted, monitoring off" "wait_for 4 \"mosquitto_sub -p $port \
-    -C 1 -W 2 -t legwatch/two/state | grep -q \
+    -C 1 -W 2 -t legwatch/two/state 2>/dev/null | grep -q \
     '\\\"water_today_ml\\\":250.*\\\"monitoring\\\":\\\"OFF\\\"'\""
 cp "$work/two.conf" "$work/two.conf.good"
 echo "movement = { onset_k = -1; };" >> "$work/two.conf"
@@ -147,7 +154,7 @@ check "a good reload" "wait_for 3 \"grep -q 'configuration reloaded' \
     '$work/d2.log'\""
 kill -9 "$d2"
 check "the will says offline after kill -9" "wait_for 12 \"[ \\\"\\\$(\
-    mosquitto_sub -p $port -C 1 -W 2 -t legwatch/two/status)\\\" = \
+    mosquitto_sub -p $port -C 1 -W 2 -t legwatch/two/status 2>/dev/null)\\\" = \
     offline ]\""
 
 # --- 3. the broker goes away, the daemon is killed during the outage,
@@ -159,12 +166,12 @@ sleep 0.3
 conf "$work/three.conf" three "$work/state3" "$work/long.csv" 150
 "$bin" -c "$work/three.conf" --events "$work/ev3a.jsonl" 2> "$work/d3a.log" &
 d3=$!; pids="$pids $d3"
-wait_for 10 "[ \$(wc -l < '$work/ev3a.jsonl') -ge 8 ]"
+wait_for 10 "[ \$(cat '$work/ev3a.jsonl' 2>/dev/null | wc -l) -ge 8 ]"
 kill "$broker"		# SIGTERM: it saves the subscriber's session
 sleep 1.5
 kill -9 "$d3"
 sent_before=$(wc -l < "$work/ev3a.jsonl")
-check "events waited in the outbox" "grep -q '^E ' '$work/state3/outbox.jsonl'"
+check "events waited in the outbox" "[ \$(pending '$work/state3') -gt 0 ]"
 start_broker b1		# same store, a new port
 kill "$sub" 2>/dev/null
 mosquitto_sub -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
@@ -180,7 +187,7 @@ payloads three "$work/sub3.log" | sort -u > "$work/got3.sorted"
 cat "$work/ev3a.jsonl" "$work/ev3b.jsonl" | sort -u > "$work/want3.sorted"
 check "every event arrived ($sent_before before the kill)" \
     "[ -z \"\$(comm -23 '$work/want3.sorted' '$work/got3.sorted')\" ]"
-check "the outbox is empty again" "! grep -q '^E ' '$work/state3/outbox.jsonl'"
+check "the outbox is empty again" "[ \$(pending '$work/state3') -eq 0 ]"
 
 # --- 4. TLS and a password file; a wrong password is refused and retried
 tls=$work/tls
