@@ -177,10 +177,15 @@ static int
 start_mqtt(struct live *lv)
 {
 	struct mqtt_hooks hooks = { on_command, state_json, lv };
+	const char *temps[REPLAY_MAX];
 	char err[512];
+	int i, ntemps = 0;
 
-	if ((lv->mqtt = mqtt_new(lv->conf, &lv->ob, &hooks, err,
-	    sizeof(err))) == NULL) {
+	for (i = 0; i < lv->rs->n; i++)
+		if (lv->src[i].kind == SOURCE_TEMP)
+			temps[ntemps++] = lv->src[i].name;
+	if ((lv->mqtt = mqtt_new(lv->conf, &lv->ob, &hooks, temps, ntemps,
+	    err, sizeof(err))) == NULL) {
 		log_err("%s", err);
 		return -1;
 	}

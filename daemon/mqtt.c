@@ -305,7 +305,8 @@ setup_tls(struct mqtt *m, char *err, size_t errsz)
 
 struct mqtt *
 mqtt_new(const struct config *conf, struct outbox *ob,
-    const struct mqtt_hooks *hooks, char *err, size_t errsz)
+    const struct mqtt_hooks *hooks, const char *const *temps, int ntemps,
+    char *err, size_t errsz)
 {
 	const struct mqtt_conf *c = &conf->mqtt;
 	char client_id[CONFIG_STR_MAX + 16], password[256];
@@ -331,14 +332,8 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 	snprintf(m->topic_set, sizeof(m->topic_set), "%s/set/+", m->base);
 	snprintf(m->topic_ha_status, sizeof(m->topic_ha_status), "%s/status",
 	    c->discovery_prefix);
-	for (i = 0; i < conf->nsensors; i++) {
-		enum sensor_type t = conf->sensors[i].type;
-
-		if (t == SENSOR_DS18B20 || t == SENSOR_SHT3X ||
-		    t == SENSOR_BME280)
-			snprintf(m->temps[m->ntemps++], CONFIG_NAME_MAX, "%s",
-			    conf->sensors[i].name);
-	}
+	for (i = 0; i < ntemps && i < CONFIG_MAX_SENSORS; i++)
+		snprintf(m->temps[m->ntemps++], CONFIG_NAME_MAX, "%s", temps[i]);
 	if (c->client_id[0])
 		snprintf(client_id, sizeof(client_id), "%s", c->client_id);
 	else

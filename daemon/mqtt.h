@@ -22,8 +22,10 @@ struct mqtt_hooks {
 	void	*ctx;
 };
 
+/* temps names the temperature sensors, for their discovery. */
 struct mqtt	*mqtt_new(const struct config *conf, struct outbox *ob,
-		    const struct mqtt_hooks *hooks, char *err, size_t errsz);
+		    const struct mqtt_hooks *hooks, const char *const *temps,
+		    int ntemps, char *err, size_t errsz);
 void		 mqtt_free(struct mqtt *m);
 /* The socket to poll, -1 while there is none; and whether for writing. */
 int		 mqtt_fd(const struct mqtt *m);

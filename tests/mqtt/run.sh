@@ -142,6 +142,15 @@ check "bad commands logged" "wait_for 3 \"[ \\\$(grep -c 'ignoring' \
 check "a glass counted, monitoring off" "wait_for 4 \"mosquitto_sub -p $port \
     -C 1 -W 2 -t legwatch/two/state 2>/dev/null | grep -q \
     '\\\"water_today_ml\\\":250.*\\\"monitoring\\\":\\\"OFF\\\"'\""
+# Home Assistant restarted: discovery again, after a short random delay.
+mosquitto_sub -p "$port" -v -t 'homeassistant/+/two/+/config' \
+    > "$work/disco2.log" 2>/dev/null &
+dsub=$!; pids="$pids $dsub"
+wait_for 3 "[ \$(cat '$work/disco2.log' 2>/dev/null | wc -l) -ge 11 ]"	# the retained ones
+mosquitto_pub -p "$port" -t homeassistant/status -m online -q 1
+check "discovery again when Home Assistant comes online" "wait_for 8 \
+    \"[ \\\$(wc -l < '$work/disco2.log') -ge 22 ]\""
+kill "$dsub" 2>/dev/null
 cp "$work/two.conf" "$work/two.conf.good"
 echo "movement = { onset_k = -1; };" >> "$work/two.conf"
 kill -HUP "$d2"
