@@ -390,6 +390,7 @@ live_run(struct config *conf, struct replay_set *rs,
 		log_err("out of memory");
 		goto done;
 	}
+	pipeline_set_night(lv.pl, conf->night_start_min, conf->night_end_min);
 	if (use_mqtt && conf->mqtt.enabled) {
 		if (open_outbox(&lv) == -1) {
 			rc = EXIT_CANTCREAT;

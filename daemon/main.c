@@ -49,19 +49,23 @@ struct options {
 };
 
 /* What the night looked like, for the readable summary. */
+/* One night, for the readable summary. */
 struct tally {
-	int	body;
-	int	cramps;
-	double	cramp_start[8];
-	double	cramp_len[8];
+	struct event	summary;
+	int		body;
+	int		cramps;
+	double		cramp_start[8];
+	double		cramp_len[8];
 };
+
+#define NIGHTS_SHOWN	14
 
 struct sink {
 	FILE		*out;		/* events, or the spool for them */
 	int		 failed;
-	struct tally	 tally;
-	struct event	 summary;
-	int		 have_summary;
+	struct tally	 night[NIGHTS_SHOWN];	/* the last ones */
+	int		 nights;		/* summaries so far */
+	struct tally	 tally;			/* the night going on */
 };
 
 static void
@@ -191,8 +195,9 @@ sink_event(void *ctx, const struct event *ev)
 		t->cramps++;
 		break;
 	case EVENT_NIGHT_SUMMARY:
-		sk->summary = *ev;
-		sk->have_summary = 1;
+		t->summary = *ev;
+		sk->night[sk->nights++ % NIGHTS_SHOWN] = *t;
+		memset(t, 0, sizeof(*t));
 		break;
 	default:
 		break;
@@ -222,20 +227,15 @@ local_clock(char *buf, size_t bufsz, double t, int with_date)
 		    &tm);
 }
 
-/* What a person reads after a replay: the figures and what they mean. */
 static void
-print_summary(const struct sink *sk, const char *what)
+print_night(const struct tally *t)
 {
-	const struct night_figures *n = &sk->summary.night;
-	const struct tally *t = &sk->tally;
+	const struct night_figures *n = &t->summary.night;
 	char from[32], to[32], at[16];
 	int i;
 
-	if (!sk->have_summary || log_level() < LOG_LVL_NOTICE)
-		return;
-	local_clock(from, sizeof(from), sk->summary.start, 1);
-	local_clock(to, sizeof(to), sk->summary.end, 0);
-	fprintf(stderr, "\nNight summary for %s\n", what);
+	local_clock(from, sizeof(from), t->summary.start, 1);
+	local_clock(to, sizeof(to), t->summary.end, 0);
 	fprintf(stderr, "  recorded          %s to %s (%.1f h)\n", from, to,
 	    n->hours);
 	fprintf(stderr, "  leg movements     %d\n", n->lm_count);
@@ -257,6 +257,26 @@ print_summary(const struct sink *sk, const char *what)
 	if (!isnan(n->temp_min_c))
 		fprintf(stderr, "  bedroom           %.1f to %.1f C\n",
 		    n->temp_min_c, n->temp_max_c);
+}
+
+/* What a person reads after a replay: the figures and what they mean. */
+static void
+print_summary(const struct sink *sk, const char *what)
+{
+	int i, first = sk->nights > NIGHTS_SHOWN ? sk->nights - NIGHTS_SHOWN :
+	    0;
+
+	if (sk->nights == 0 || log_level() < LOG_LVL_NOTICE)
+		return;
+	fprintf(stderr, "\nNight summary for %s\n", what);
+	if (sk->nights > 1)
+		fprintf(stderr, "The recording runs past the end of the night "
+		    "window (night.end): one summary each.\n");
+	for (i = first; i < sk->nights; i++) {
+		if (sk->nights > 1)
+			fprintf(stderr, "%d of %d:\n", i + 1, sk->nights);
+		print_night(&sk->night[i % NIGHTS_SHOWN]);
+	}
 	fprintf(stderr, "One night says little: the trend over nights "
 	    "matters more.  Not a medical device.\n");
 }
@@ -344,6 +364,7 @@ run_replay(const struct options *o, const struct config *conf,
 		log_err("out of memory");
 		goto done;
 	}
+	pipeline_set_night(pl, conf->night_start_min, conf->night_end_min);
 	while ((r = replay_next(rs, &idx, &smp)) == 1 && !sk.failed) {
 		pipeline_sample(pl, idx, &smp);
 		if (!rs->has_next[idx])

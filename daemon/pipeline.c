@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ struct pipeline {
 	double			 now;
 	double			 first_t, last_t;
 	double			 gap_s;		/* a dropout, for night hours */
+	int			 night_start, night_end;	/* -1: none */
+	int			 in_night;	/* -1: not known yet */
 	int			 cramps;
 	double			 temp_min, temp_max;
 };
@@ -64,6 +67,7 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 	p->last_t = p->now = -INFINITY;
 	p->temp_min = p->temp_max = NAN;
 	p->gap_s = 1.0;
+	p->night_start = p->night_end = p->in_night = -1;
 	for (i = 0; i < nsrc; i++) {
 		struct source *s = &p->src[i];
 
@@ -334,11 +338,60 @@ catch_up(struct pipeline *p)
 }
 
 void
+pipeline_set_night(struct pipeline *p, int start_min, int end_min)
+{
+	p->night_start = start_min;
+	p->night_end = end_min;
+}
+
+static int
+in_window(double t, int start, int end)
+{
+	time_t secs = (time_t)floor(t);
+	struct tm tm;
+	int min;
+
+	if (localtime_r(&secs, &tm) == NULL)
+		return 0;
+	min = tm.tm_hour * 60 + tm.tm_min;
+	return start < end ? min >= start && min < end :
+	    min >= start || min < end;
+}
+
+static void emit_summary(struct pipeline *p);
+
+/* The night window is over: its summary, and tonight starts afresh. */
+static void
+night_over(struct pipeline *p)
+{
+	int i;
+
+	score(p, 0);
+	emit_summary(p);
+	p->plm.clm_total = p->plm.plm_total = p->plm.series_total = 0;
+	p->cramps = 0;
+	p->temp_min = p->temp_max = NAN;
+	p->first_t = p->now;
+	for (i = 0; i < p->nsrc; i++) {
+		p->src[i].first_t = p->src[i].last_t;
+		p->src[i].active_s = 0;
+	}
+}
+
+void
 pipeline_tick(struct pipeline *p, double now)
 {
+	int in;
+
 	if (now > p->now)
 		p->now = now;
 	catch_up(p);
+	if (p->night_start < 0 || !isfinite(p->now))
+		return;
+	in = in_window(p->now, p->night_start, p->night_end);
+	if (p->in_night == 1 && !in)
+		night_over(p);
+	p->in_night = in;
 }
 
 /*
@@ -389,7 +442,6 @@ pipeline_finish(struct pipeline *p)
 {
 	struct motion_movement mm;
 	struct leg_out out;
-	struct event ev;
 	int i;
 
 	for (i = 0; i < p->nsrc; i++) {
@@ -405,10 +457,19 @@ pipeline_finish(struct pipeline *p)
 			motion_item(p, s, &mm);
 	}
 	score(p, 1);
-	event_init(&ev, EVENT_NIGHT_SUMMARY, p->last_t, "");
-	if (p->first_t <= p->last_t) {
+	emit_summary(p);
+}
+
+static void
+emit_summary(struct pipeline *p)
+{
+	struct event ev;
+	double end = p->last_t < p->now ? p->last_t : p->now;
+
+	event_init(&ev, EVENT_NIGHT_SUMMARY, end, "");
+	if (p->first_t <= end) {
 		ev.start = p->first_t;
-		ev.end = p->last_t;
+		ev.end = end;
 	}
 	pipeline_figures(p, &ev.night);
 	p->sink(p->ctx, &ev);

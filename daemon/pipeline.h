@@ -39,6 +39,13 @@ void		 pipeline_sample(struct pipeline *p, int source,
 		    const struct sample *s);
 /* Time passes without samples (digital sensors, series that ended). */
 void		 pipeline_tick(struct pipeline *p, double now);
+/*
+ * The night window in local time, minutes after midnight: when the
+ * data's clock leaves it, the night's summary is emitted and tonight's
+ * counts start again.  Without it, one summary at the end.
+ */
+void		 pipeline_set_night(struct pipeline *p, int start_min,
+		    int end_min);
 /* One source's input ended (its file, or the sensor is gone for good). */
 void		 pipeline_source_end(struct pipeline *p, int source);
 /* The input ended: finish everything and emit the night's summary. */

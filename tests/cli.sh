@@ -3,6 +3,8 @@
 # and bad, configurations good and bad, exit codes and messages.
 # usage: tests/cli.sh BUILD_DIR WORK_DIR
 set -u
+# Night windows are local time: the same everywhere for the tests.
+export TZ=UTC
 bin=$1/legwatchd
 sim=$1/legsim
 work=$2
@@ -111,6 +113,16 @@ then pass; else fail "the last event is not the night summary"; fi
 if grep -vq '^{"event_type":"[a-z_]*","time":"20[0-9-]*T[0-9:]*\.[0-9][0-9][0-9]Z"' \
     "$work/long.events"; then fail "an event line is off the contract"
 else pass; fi
+
+# --- a recording past the end of the night window: a summary for each
+"$sim" --seed 5 --hours 1 --rate 25 --profile rls --start 1795071000 \
+    --out "$work/morning.csv" --truth "$work/morning.truth" 2>/dev/null
+expect 0 "2 of 2" -- "$bin" --replay "$work/morning.csv" \
+    --events "$work/morning.events"
+if [ "$(grep -c night_summary "$work/morning.events")" -eq 2 ] &&
+    grep night_summary "$work/morning.events" | head -n 1 |
+    grep -q '"time":"2026-11-19T07:00:00'; then pass
+else fail "no summary at the end of the night window"; fi
 
 # --- several recordings at once: two legs, a motion sensor, a thermometer
 "$sim" --seed 4 --hours 0.2 --rate 25 --profile rls --out "$work/left.csv" \

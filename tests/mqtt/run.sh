@@ -5,6 +5,8 @@
 # during it, TLS with a password, a refused login, a bad reload.
 # usage: tests/mqtt/run.sh BUILD_DIR WORK_DIR
 set -u
+# Night windows are local time: the same everywhere for the tests.
+export TZ=UTC
 build=$1
 work=$2
 bin=$build/legwatchd

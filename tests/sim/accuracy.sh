@@ -15,6 +15,8 @@
 # change in the daemon (or in legsim), never chance.
 
 set -u
+# Night windows are local time: the same everywhere for the tests.
+export TZ=UTC
 
 prog=accuracy.sh
 
