@@ -44,7 +44,7 @@ BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 	     libmosquitto-dev libsystemd-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
 	     procps
-BENCH_PKGS = $(TEST_PKGS) valgrind time
+BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
 
 .PHONY: all deps-build deps-test deps-bench demo check bench install \
 	uninstall clean

@@ -26,7 +26,7 @@
 #define EXIT_CONFIG	78
 
 /* Samples are taken in batches this far apart (a sensor FIFO's role). */
-#define BATCH_S		0.05
+#define BATCH_S		0.1
 #define TICK_S		1.0
 /* At the end of the input, how long to wait for the broker to take all. */
 #define DRAIN_S		10.0
