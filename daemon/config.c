@@ -534,6 +534,8 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 	const config_setting_t *s;
 
 #define AT(path)	((s = config_lookup(cf, path)) ? s : root)
+	/* A pair of options: point at whichever the file has. */
+#define AT2(a, b)	((s = config_lookup(cf, a)) ? s : AT(b))
 	if (!valid_name(c->device_id, 1))
 		return fail(cx, AT("device.id"), "device.id: \"%s\": use lower "
 		    "case letters, digits, _ and - (it names MQTT topics)",
@@ -570,26 +572,27 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 		return fail(cx, AT("hydration.bed"), "hydration: wake and bed "
 		    "are the same time");
 	if (c->leg.move.offset_k >= c->leg.move.onset_k)
-		return fail(cx, AT("movement.offset_k"), "movement.offset_k: "
+		return fail(cx, AT2("movement.offset_k", "movement.onset_k"), "movement.offset_k: "
 		    "must be below onset_k (the hysteresis)");
 	if (c->mattress.move.offset_k >= c->mattress.move.onset_k)
-		return fail(cx, AT("mattress.offset_k"), "mattress.offset_k: "
+		return fail(cx, AT2("mattress.offset_k", "mattress.onset_k"), "mattress.offset_k: "
 		    "must be below onset_k (the hysteresis)");
 	if (c->leg.move.short_s >= c->leg.move.window_s)
-		return fail(cx, AT("movement.short_s"), "movement.short_s: "
+		return fail(cx, AT2("movement.short_s", "movement.window_s"), "movement.short_s: "
 		    "must be below window_s");
 	if (c->mattress.move.short_s >= c->mattress.move.window_s)
-		return fail(cx, AT("mattress.short_s"), "mattress.short_s: "
+		return fail(cx, AT2("mattress.short_s", "mattress.window_s"), "mattress.short_s: "
 		    "must be below window_s");
 	if (c->plm.lm_min_s >= c->plm.lm_max_s)
-		return fail(cx, AT("plm.lm_min_s"), "plm.lm_min_s: must be "
+		return fail(cx, AT2("plm.lm_min_s", "plm.lm_max_s"), "plm.lm_min_s: must be "
 		    "below lm_max_s");
 	if (c->plm.imi_min_s >= c->plm.imi_max_s)
-		return fail(cx, AT("plm.imi_min_s"), "plm.imi_min_s: must be "
+		return fail(cx, AT2("plm.imi_min_s", "plm.imi_max_s"), "plm.imi_min_s: must be "
 		    "below imi_max_s");
 	if (c->plm.bilateral_max_s < c->plm.lm_max_s)
 		return fail(cx, AT("plm.bilateral_max_s"), "plm.bilateral_max_s: "
 		    "must be at least lm_max_s");
+#undef AT2
 #undef AT
 	return 0;
 }

@@ -101,7 +101,9 @@ event_to_json(const struct event *ev)
 	if (!isnan(ev->start)) {
 		r |= set(obj, "start", json_ms(ev->start));
 		r |= set(obj, "end", json_ms(ev->end));
-		r |= set(obj, "duration", json_ms(ev->end - ev->start));
+		/* From the rounded times, so that it is exactly end - start. */
+		r |= set(obj, "duration", json_real((double)(llround(ev->end *
+		    1000.0) - llround(ev->start * 1000.0)) / 1000.0));
 	}
 	switch (ev->type) {
 	case EVENT_LEG_MOVEMENT:

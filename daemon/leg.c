@@ -350,6 +350,8 @@ lower_quartile(const double *v, int n)
 	double sorted[LEG_HOLD_BLOCKS];
 	int i, j;
 
+	if (n <= 0)
+		return 0;
 	for (i = 0; i < n; i++) {
 		for (j = i; j > 0 && sorted[j - 1] > v[i]; j--)
 			sorted[j] = sorted[j - 1];

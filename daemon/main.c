@@ -4,12 +4,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -161,7 +163,11 @@ parse_args(int argc, char **argv, struct options *o)
 			log_err("%s needs an argument", argv[optind - 1]);
 			return -1;
 		default:
-			log_err("unknown option '%s'", argv[optind - 1]);
+			if (optopt != 0)
+				log_err("unknown option '-%c'", optopt);
+			else
+				log_err("unknown option '%s'",
+				    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -349,12 +355,30 @@ run_replay(const struct options *o, const struct config *conf,
 	struct sink sk;
 	struct sample smp;
 	FILE *dst = NULL;
+	char tmp[PATH_MAX] = "";
+	const char *slow;
 	double last_tick = -INFINITY;
 	int idx, r, rc = EXIT_SOFTWARE;
 
 	memset(&sk, 0, sizeof(sk));
 	describe_sources(rs, o, conf, src);
-	if (o->events_path != NULL && (sk.out = tmpfile()) == NULL) {
+	/*
+	 * Events go to a temporary file beside the destination, renamed into
+	 * place only when all the input proved good: bad input leaves no
+	 * partial output, and an unwritable place is known at once.
+	 */
+	if (o->events_path != NULL && strcmp(o->events_path, "-") != 0) {
+		int fd;
+
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX",
+		    o->events_path) >= sizeof(tmp) ||
+		    (fd = mkstemp(tmp)) == -1 ||
+		    (sk.out = fdopen(fd, "w+")) == NULL) {
+			log_err("%s: %s", o->events_path, strerror(errno));
+			return EXIT_CANTCREAT;
+		}
+		(void)fchmod(fd, 0644);
+	} else if (o->events_path != NULL && (sk.out = tmpfile()) == NULL) {
 		log_err("cannot make a temporary file for events: %s",
 		    strerror(errno));
 		return EXIT_CANTCREAT;
@@ -380,21 +404,26 @@ run_replay(const struct options *o, const struct config *conf,
 		goto done;
 	}
 	pipeline_finish(pl);
+	if ((slow = pipeline_too_slow(pl)) != NULL)
+		log_warn("%s: the samples are too far apart to see leg "
+		    "movements (at least %.0f a second are needed)", slow,
+		    4 / conf->leg.move.window_s);
 	if (sk.out != NULL && !sk.failed) {
-		if (strcmp(o->events_path, "-") == 0)
+		if (tmp[0] == '\0') {
 			dst = stdout;
-		else if ((dst = fopen(o->events_path, "w")) == NULL) {
-			log_err("%s: %s", o->events_path, strerror(errno));
-			rc = EXIT_CANTCREAT;
-			goto done;
-		}
-		if (fflush(sk.out) == EOF || copy_spool(sk.out, dst) == -1 ||
-		    fflush(dst) == EOF)
+			if (fflush(sk.out) == EOF ||
+			    copy_spool(sk.out, dst) == -1 || fflush(dst) == EOF)
+				sk.failed = 1;
+		} else if (fflush(sk.out) == EOF ||
+		    fsync(fileno(sk.out)) == -1 ||
+		    rename(tmp, o->events_path) == -1)
 			sk.failed = 1;
+		else
+			tmp[0] = '\0';
 	}
 	if (sk.failed) {
 		log_err("%s: cannot write events: %s", o->events_path,
-		    strerror(errno));
+		    errno ? strerror(errno) : "output error");
 		rc = EXIT_IOERR;
 		goto done;
 	}
@@ -413,10 +442,8 @@ done:
 	pipeline_free(pl);
 	if (sk.out != NULL)
 		fclose(sk.out);
-	if (dst != NULL && dst != stdout && fclose(dst) == EOF && rc == 0) {
-		log_err("%s: %s", o->events_path, strerror(errno));
-		rc = EXIT_IOERR;
-	}
+	if (tmp[0] != '\0')
+		unlink(tmp);
 	return rc;
 }
 

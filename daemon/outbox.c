@@ -152,6 +152,24 @@ write_entry(int fd, const struct outbox_entry *e)
 	return 0;
 }
 
+/* The rename itself must reach the disk too. */
+static void
+sync_dir(const char *path)
+{
+	char dir[sizeof(((struct outbox *)0)->path)];
+	char *slash;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return;
+	*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	(void)fsync(fd);
+	close(fd);
+}
+
 /* Writes what is pending to a new journal and swaps it in. */
 static int
 compact(struct outbox *ob)
@@ -169,6 +187,7 @@ compact(struct outbox *ob)
 			goto fail;
 	if (fdatasync(fd) == -1 || rename(tmp, ob->path) == -1)
 		goto fail;
+	sync_dir(ob->path);
 	if (ob->fd >= 0)
 		close(ob->fd);
 	ob->fd = fd;
@@ -349,14 +368,16 @@ outbox_push(struct outbox *ob, enum outbox_topic topic,
 		return -1;
 	}
 	e = &ob->e[ob->n - 1];
-	if (ob->disk_ok || compact(ob) == 0) {
-		if (write_entry(ob->fd, e) == 0 && fdatasync(ob->fd) == 0) {
-			if (!ob->disk_ok)
-				log_notice("%s: writing again", ob->path);
+	if (!ob->disk_ok) {
+		/* The rewrite carries the new event with the others. */
+		if (compact(ob) == 0) {
+			log_notice("%s: writing again", ob->path);
 			ob->disk_ok = 1;
-			ob->journal_lines++;
 			return 0;
 		}
+	} else if (write_entry(ob->fd, e) == 0 && fdatasync(ob->fd) == 0) {
+		ob->journal_lines++;
+		return 0;
 	}
 	if (ob->disk_ok)
 		log_err("%s: %s; events are kept in memory until it can be "

@@ -15,6 +15,7 @@ struct source {
 	int			dropped_out;	/* silent past gap_s, finished */
 	double			first_t, last_t;
 	double			active_s;	/* recording, without gaps */
+	unsigned long		samples, sparse;	/* too far apart */
 	union {
 		struct leg		leg;
 		struct motion_detector	motion;
@@ -280,6 +281,11 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 		s->first_t = smp->t;
 	else if (smp->t - s->last_t <= p->gap_s)
 		s->active_s += smp->t - s->last_t;
+	if (s->kind == SOURCE_ACCEL && !isnan(s->last_t)) {
+		s->samples++;
+		if (smp->t - s->last_t > s->u.leg.p.move.window_s / 4)
+			s->sparse++;
+	}
 	s->last_t = smp->t;
 	s->dropped_out = 0;
 	switch (s->kind) {
@@ -505,4 +511,16 @@ pipeline_source_end(struct pipeline *p, int idx)
 	    motion_finish(&s->u.motion, &mm))
 		motion_item(p, s, &mm);
 	score(p, 0);
+}
+
+const char *
+pipeline_too_slow(const struct pipeline *p)
+{
+	int i;
+
+	for (i = 0; i < p->nsrc; i++)
+		if (p->src[i].kind == SOURCE_ACCEL &&
+		    p->src[i].sparse * 2 > p->src[i].samples)
+			return p->src[i].name;
+	return NULL;
 }

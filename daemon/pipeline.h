@@ -46,6 +46,11 @@ void		 pipeline_tick(struct pipeline *p, double now);
  */
 void		 pipeline_set_night(struct pipeline *p, int start_min,
 		    int end_min);
+/*
+ * An accelerometer whose samples come too far apart for the movement
+ * detector's windows (most of them), or NULL.
+ */
+const char	*pipeline_too_slow(const struct pipeline *p);
 /* One source's input ended (its file, or the sensor is gone for good). */
 void		 pipeline_source_end(struct pipeline *p, int source);
 /* The input ended: finish everything and emit the night's summary. */

@@ -140,6 +140,13 @@ then pass; else fail "the motion sensor's 1.5 s movement is missing"; fi
 if tail -n 1 "$work/multi.events" | grep -q '"temp_min_c":[0-9]'; then pass
 else fail "the summary has no temperature"; fi
 
+# --- where events cannot go: said at once, exit 73
+expect 73 "nosuchdir" -- "$bin" --replay "$work/long.csv" \
+    --events "$work/nosuchdir/x.jsonl"
+# --- a recording too slow for the detector is not silently "normal"
+awk -F, 'NR == 1 || NR % 50 == 2' "$work/long.csv" > "$work/slow.csv"
+expect 0 "too far apart" -- "$bin" --replay "$work/slow.csv" --events /dev/null
+
 # --- --speed: paced like a live run, same events
 head -n 1501 "$work/long.csv" > "$work/short.csv"
 expect 0 "" -- "$bin" --replay "$work/short.csv" --speed 100 \
