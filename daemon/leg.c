@@ -347,15 +347,17 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 static double
 lower_quartile(const double *v, int n)
 {
-	double sorted[LEG_HOLD_BLOCKS];
+	double sorted[LEG_HOLD_BLOCKS], x;
 	int i, j;
 
 	if (n <= 0)
 		return 0;
-	for (i = 0; i < n; i++) {
-		for (j = i; j > 0 && sorted[j - 1] > v[i]; j--)
+	memcpy(sorted, v, (size_t)n * sizeof(sorted[0]));
+	for (i = 1; i < n; i++) {
+		x = sorted[i];
+		for (j = i; j > 0 && sorted[j - 1] > x; j--)
 			sorted[j] = sorted[j - 1];
-		sorted[j] = v[i];
+		sorted[j] = x;
 	}
 	return sorted[n / 4];
 }
