@@ -25,8 +25,13 @@
 #define EXIT_DATAERR	65
 #define EXIT_CONFIG	78
 
-/* Samples are taken in batches this far apart (a sensor FIFO's role). */
-#define BATCH_S		0.1
+/*
+ * Samples are taken in batches (a sensor FIFO's role): once a second
+ * while the legs are still, often while a movement is going on, so that
+ * its event goes out soon after it ends.
+ */
+#define BATCH_IDLE_S	1.0
+#define BATCH_BUSY_S	0.05
 #define TICK_S		1.0
 /* At the end of the input, how long to wait for the broker to take all. */
 #define DRAIN_S		10.0
@@ -330,8 +335,11 @@ next_wake(const struct live *lv, double now)
 	if (!lv->input_done && !isnan(t = replay_peek(lv->rs))) {
 		double d = due(lv, t);
 
-		if (d < lv->last_batch + BATCH_S)
-			d = lv->last_batch + BATCH_S;
+		double batch = pipeline_busy(lv->pl) ? BATCH_BUSY_S :
+		    BATCH_IDLE_S;
+
+		if (d < lv->last_batch + batch)
+			d = lv->last_batch + batch;
 		if (d < wake)
 			wake = d;
 	}
@@ -416,7 +424,7 @@ live_run(struct config *conf, struct replay_set *rs,
 		lv.t0 = 0;
 	lv.data_now = lv.t0;
 	lv.next_tick = lv.mono0;
-	lv.last_batch = lv.mono0 - BATCH_S;
+	lv.last_batch = lv.mono0 - BATCH_IDLE_S;
 	sd_notify(0, "READY=1\nSTATUS=running");
 
 	while (!stop) {

@@ -524,3 +524,20 @@ pipeline_too_slow(const struct pipeline *p)
 			return p->src[i].name;
 	return NULL;
 }
+
+int
+pipeline_busy(const struct pipeline *p)
+{
+	int i;
+
+	for (i = 0; i < p->nsrc; i++) {
+		const struct source *s = &p->src[i];
+
+		if (s->kind == SOURCE_ACCEL && (s->u.leg.md.moving ||
+		    s->u.leg.state != LEG_IDLE))
+			return 1;
+		if (s->kind == SOURCE_MOTION && s->u.motion.moving)
+			return 1;
+	}
+	return p->bilateral.n > 0;
+}

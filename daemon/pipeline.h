@@ -51,6 +51,8 @@ void		 pipeline_set_night(struct pipeline *p, int start_min,
  * detector's windows (most of them), or NULL.
  */
 const char	*pipeline_too_slow(const struct pipeline *p);
+/* A movement is going on or being decided: events may come soon. */
+int		 pipeline_busy(const struct pipeline *p);
 /* One source's input ended (its file, or the sensor is gone for good). */
 void		 pipeline_source_end(struct pipeline *p, int source);
 /* The input ended: finish everything and emit the night's summary. */
