@@ -37,7 +37,8 @@ CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck
+TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
+	   $(BUILD)/notifylisten
 
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
@@ -91,6 +92,9 @@ $(BUILD)/score: $(BUILD)/tests/sim/score.o
 
 $(BUILD)/discocheck: $(BUILD)/tests/mqtt/discocheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/notifylisten: $(BUILD)/tests/mqtt/notifylisten.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblegwatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka

@@ -231,6 +231,12 @@ reload(struct live *lv, int use_mqtt)
 	int mqtt_changed;
 
 	sd_notify(0, "RELOADING=1");
+	if (lv->conf->path[0] == '\0') {
+		log_notice("reload: running without a configuration file, "
+		    "nothing to read");
+		sd_notify(0, "READY=1");
+		return;
+	}
 	if (config_load(&next, lv->conf->path, err, sizeof(err)) == -1) {
 		log_err("reload refused, the running configuration stays: %s",
 		    err);

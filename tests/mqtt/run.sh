@@ -248,5 +248,26 @@ conf "$work/six.conf" six "$work/state6" "$work/tiny.csv" 100 \
 check "a missing CA file is a config error" "[ $? -eq 78 ] && \
     grep -q 'ca_file' '$work/d6.log'"
 
+# --- systemd: ready, watchdog from the loop, reloading, stopping
+"$build/notifylisten" "$work/notify.sock" 20 > "$work/notify.log" &
+nl=$!; pids="$pids $nl"
+sleep 0.3
+NOTIFY_SOCKET=$work/notify.sock WATCHDOG_USEC=1000000 \
+    "$bin" --replay "$work/long.csv" --speed 1 -q > /dev/null &
+d7=$!; pids="$pids $d7"
+wait_for 5 "grep -q 'READY=1' '$work/notify.log'"
+sleep 2.5
+kill -HUP "$d7"
+sleep 0.5
+kill "$d7"
+wait "$d7"
+sleep 0.3
+kill "$nl" 2>/dev/null
+check "sd_notify READY=1" "grep -q 'READY=1' '$work/notify.log'"
+check "sd_notify WATCHDOG=1 from the loop" \
+    "[ \$(grep -c 'WATCHDOG=1' '$work/notify.log') -ge 2 ]"
+check "sd_notify RELOADING=1" "grep -q 'RELOADING=1' '$work/notify.log'"
+check "sd_notify STOPPING=1" "grep -q 'STOPPING=1' '$work/notify.log'"
+
 echo "mqtt: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
