@@ -179,7 +179,10 @@ conf "$work/three.conf" three "$work/state3" "$work/long.csv" 150
 d3=$!; pids="$pids $d3"
 wait_for 10 "[ \$(cat '$work/ev3a.jsonl' 2>/dev/null | wc -l) -ge 8 ]"
 kill "$broker"		# SIGTERM: it saves the subscriber's session
-sleep 1.5
+at_outage=$(wc -l < "$work/ev3a.jsonl")
+sleep 2
+check "detection goes on while the broker is away" \
+    "[ \$(wc -l < '$work/ev3a.jsonl') -gt $at_outage ]"
 kill -9 "$d3"
 sent_before=$(wc -l < "$work/ev3a.jsonl")
 check "events waited in the outbox" "[ \$(pending '$work/state3') -gt 0 ]"
