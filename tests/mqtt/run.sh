@@ -234,6 +234,10 @@ kill "$sub" 2>/dev/null
 check "events over TLS" "grep -q '^legwatch/four/event .*night_summary' \
     '$work/sub4.log'"
 check "the password is never logged" "! grep -q 's3cret' '$work/d4.log'"
+chmod 644 "$tls/pw"
+"$bin" -c "$work/four.conf" --events /dev/null 2> "$work/d4b.log"
+check "a password file others can read is warned about" \
+    "grep -q 'can be read by others' '$work/d4b.log'"
 conf "$work/five.conf" five "$work/state5" "$work/long.csv" 1 \
     "ca_file = \"$tls/ca.crt\"; username = \"legwatch\"; password_file = \"$tls/badpw\";"
 "$bin" -c "$work/five.conf" 2> "$work/d5.log" &
