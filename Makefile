@@ -10,7 +10,9 @@ SYSCONFDIR ?= /etc
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC  = libconfig jansson libmosquitto libsystemd
+LIBS_PC  = libconfig jansson libsystemd
+# libmosquitto is loaded at run time, when MQTT is used (daemon/mosq.c).
+CFLAGS_PC = $(LIBS_PC) libmosquitto
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
@@ -26,12 +28,13 @@ BUILD   ?= build
 endif
 
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS) \
-	     $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm
+	     $(shell $(PKG_CONFIG) --cflags $(CFLAGS_PC) 2>/dev/null)
+ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm -ldl
 
 CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
-	   daemon/outbox.c daemon/mqtt.c daemon/discovery.c daemon/live.c \
+	   daemon/outbox.c daemon/mqtt.c daemon/mosq.c daemon/discovery.c \
+	   daemon/live.c \
 	   sensors/replay.c \
 	   sensors/recording.c
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)

@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mosquitto.h>
 
 #include "discovery.h"
 #include "log.h"
+#include "mosq.h"
 #include "mqtt.h"
 
 #define WINDOW		16	/* events in flight at once */
@@ -68,11 +68,11 @@ static void
 publish_raw(struct mqtt *m, const char *topic, const char *payload,
     int retain)
 {
-	int rc = mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload),
+	int rc = libmosq.publish(m->mosq, NULL, topic, (int)strlen(payload),
 	    payload, 1, retain);
 
 	if (rc != MOSQ_ERR_SUCCESS)
-		log_debug("mqtt: publish %s: %s", topic, mosquitto_strerror(rc));
+		log_debug("mqtt: publish %s: %s", topic, libmosq.strerror(rc));
 }
 
 static void
@@ -120,11 +120,11 @@ pump(struct mqtt *m)
 
 		if (e->inflight)
 			continue;
-		rc = mosquitto_publish(m->mosq, &mid, e->topic ==
+		rc = libmosq.publish(m->mosq, &mid, e->topic ==
 		    OUTBOX_MOVEMENT ? m->topic_movement : m->topic_event,
 		    (int)strlen(e->payload), e->payload, 1, false);
 		if (rc != MOSQ_ERR_SUCCESS) {
-			log_debug("mqtt: publish: %s", mosquitto_strerror(rc));
+			log_debug("mqtt: publish: %s", libmosq.strerror(rc));
 			return;
 		}
 		e->inflight = 1;
@@ -143,7 +143,7 @@ on_connect(struct mosquitto *mosq, void *obj, int rc)
 		/* Refused: bad credentials, not authorised...: keep trying. */
 		log_err("mqtt: %s:%d refused the connection: %s",
 		    m->conf->mqtt.host, m->conf->mqtt.port,
-		    mosquitto_connack_string(rc));
+		    libmosq.connack_string(rc));
 		m->link = LINK_CONNECTING;	/* the disconnect follows */
 		return;
 	}
@@ -155,9 +155,9 @@ on_connect(struct mosquitto *mosq, void *obj, int rc)
 	m->inflight = 0;
 	outbox_unsend(m->ob);
 	publish_raw(m, m->topic_status, "online", 1);
-	mosquitto_subscribe(m->mosq, NULL, m->topic_set, 1);
+	libmosq.subscribe(m->mosq, NULL, m->topic_set, 1);
 	if (m->conf->mqtt.discovery)
-		mosquitto_subscribe(m->mosq, NULL, m->topic_ha_status, 1);
+		libmosq.subscribe(m->mosq, NULL, m->topic_ha_status, 1);
 	announce(m);
 	send_state(m);
 	pump(m);
@@ -288,16 +288,16 @@ setup_tls(struct mqtt *m, char *err, size_t errsz)
 
 	if (c->ca_file[0] == '\0')
 		return 0;
-	rc = mosquitto_tls_set(m->mosq, c->ca_file, NULL,
+	rc = libmosq.tls_set(m->mosq, c->ca_file, NULL,
 	    c->cert_file[0] ? c->cert_file : NULL,
 	    c->key_file[0] ? c->key_file : NULL, NULL);
 	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_tls_opts_set(m->mosq, 1,
+		rc = libmosq.tls_opts_set(m->mosq, 1,
 		    c->tls_version[0] ? c->tls_version : NULL, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errsz, "mqtt: TLS (ca_file %s): %s", c->ca_file,
 		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    mosquitto_strerror(rc));
+		    libmosq.strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -340,18 +340,22 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 		snprintf(client_id, sizeof(client_id), "legwatch-%s",
 		    conf->device_id);
 
-	mosquitto_lib_init();
-	if ((m->mosq = mosquitto_new(client_id, true, m)) == NULL) {
+	if (mosq_load(err, errsz) == -1) {
+		free(m);
+		return NULL;
+	}
+	libmosq.lib_init();
+	if ((m->mosq = libmosq.new(client_id, true, m)) == NULL) {
 		snprintf(err, errsz, "mqtt: %s", strerror(errno));
 		goto fail;
 	}
-	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+	libmosq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 	    MQTT_PROTOCOL_V311);
-	mosquitto_connect_callback_set(m->mosq, on_connect);
-	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
-	mosquitto_publish_callback_set(m->mosq, on_publish);
-	mosquitto_message_callback_set(m->mosq, on_message);
-	if (mosquitto_will_set(m->mosq, m->topic_status, 7, "offline", 1,
+	libmosq.connect_callback_set(m->mosq, on_connect);
+	libmosq.disconnect_callback_set(m->mosq, on_disconnect);
+	libmosq.publish_callback_set(m->mosq, on_publish);
+	libmosq.message_callback_set(m->mosq, on_message);
+	if (libmosq.will_set(m->mosq, m->topic_status, 7, "offline", 1,
 	    true) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errsz, "mqtt: cannot set the last will");
 		goto fail;
@@ -361,7 +365,7 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 		if (c->password_file[0] && read_password(c->password_file,
 		    password, sizeof(password), err, errsz) == -1)
 			goto fail;
-		mosquitto_username_pw_set(m->mosq, c->username,
+		libmosq.username_pw_set(m->mosq, c->username,
 		    c->password_file[0] ? password : NULL);
 		explicit_bzero(password, sizeof(password));
 	}
@@ -379,21 +383,21 @@ mqtt_free(struct mqtt *m)
 	if (m == NULL)
 		return;
 	if (m->mosq != NULL)
-		mosquitto_destroy(m->mosq);
-	mosquitto_lib_cleanup();
+		libmosq.destroy(m->mosq);
+	libmosq.lib_cleanup();
 	free(m);
 }
 
 int
 mqtt_fd(const struct mqtt *m)
 {
-	return m->link == LINK_DOWN ? -1 : mosquitto_socket(m->mosq);
+	return m->link == LINK_DOWN ? -1 : libmosq.socket(m->mosq);
 }
 
 int
 mqtt_want_write(const struct mqtt *m)
 {
-	return m->link != LINK_DOWN && mosquitto_want_write(m->mosq);
+	return m->link != LINK_DOWN && libmosq.want_write(m->mosq);
 }
 
 static void
@@ -403,7 +407,7 @@ link_failed(struct mqtt *m, int rc, double now)
 		log_warn("mqtt: %s:%d: %s; trying again with back-off",
 		    m->conf->mqtt.host, m->conf->mqtt.port,
 		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    mosquitto_strerror(rc));
+		    libmosq.strerror(rc));
 		m->said_down = 1;
 	}
 	schedule_retry(m, now);
@@ -412,7 +416,7 @@ link_failed(struct mqtt *m, int rc, double now)
 void
 mqtt_readable(struct mqtt *m, double now)
 {
-	int rc = mosquitto_loop_read(m->mosq, 1);
+	int rc = libmosq.loop_read(m->mosq, 1);
 
 	if (rc != MOSQ_ERR_SUCCESS || m->link == LINK_DOWN)
 		link_failed(m, rc, now);
@@ -423,7 +427,7 @@ mqtt_readable(struct mqtt *m, double now)
 void
 mqtt_writable(struct mqtt *m, double now)
 {
-	int rc = mosquitto_loop_write(m->mosq, 1);
+	int rc = libmosq.loop_write(m->mosq, 1);
 
 	if (rc != MOSQ_ERR_SUCCESS)
 		link_failed(m, rc, now);
@@ -435,10 +439,10 @@ try_connect(struct mqtt *m, double now)
 	int rc;
 
 	if (!m->started)
-		rc = mosquitto_connect_async(m->mosq, m->conf->mqtt.host,
+		rc = libmosq.connect_async(m->mosq, m->conf->mqtt.host,
 		    m->conf->mqtt.port, m->conf->mqtt.keepalive);
 	else
-		rc = mosquitto_reconnect_async(m->mosq);
+		rc = libmosq.reconnect_async(m->mosq);
 	m->started = 1;
 	if (rc != MOSQ_ERR_SUCCESS) {
 		link_failed(m, rc, now);
@@ -467,7 +471,7 @@ mqtt_tick(struct mqtt *m, double now)
 	case LINK_UP:
 		break;
 	}
-	if ((rc = mosquitto_loop_misc(m->mosq)) != MOSQ_ERR_SUCCESS) {
+	if ((rc = libmosq.loop_misc(m->mosq)) != MOSQ_ERR_SUCCESS) {
 		link_failed(m, rc, now);
 		return;
 	}
@@ -532,9 +536,9 @@ mqtt_shutdown(struct mqtt *m)
 	m->link = LINK_DOWN;
 	publish_raw(m, m->topic_status, "offline", 1);
 	/* A little time to get it out; the will covers the rest. */
-	for (i = 0; i < 20 && mosquitto_want_write(m->mosq); i++)
-		if (mosquitto_loop_write(m->mosq, 1) != MOSQ_ERR_SUCCESS)
+	for (i = 0; i < 20 && libmosq.want_write(m->mosq); i++)
+		if (libmosq.loop_write(m->mosq, 1) != MOSQ_ERR_SUCCESS)
 			break;
-	mosquitto_disconnect(m->mosq);
-	(void)mosquitto_loop_write(m->mosq, 1);
+	libmosq.disconnect(m->mosq);
+	(void)libmosq.loop_write(m->mosq, 1);
 }

@@ -443,25 +443,31 @@ pipeline_figures(const struct pipeline *p, struct night_figures *n)
 	n->temp_max_c = p->temp_max;
 }
 
-void
-pipeline_finish(struct pipeline *p)
+/* What the source was doing ends with its input. */
+static void
+finish_source(struct pipeline *p, struct source *s)
 {
 	struct motion_movement mm;
 	struct leg_out out;
+
+	if (s->ended)
+		return;
+	s->ended = 1;
+	if (s->kind == SOURCE_ACCEL) {
+		leg_finish(&s->u.leg, &out);
+		leg_items(p, s, &out);
+	} else if (s->kind == SOURCE_MOTION &&
+	    motion_finish(&s->u.motion, &mm))
+		motion_item(p, s, &mm);
+}
+
+void
+pipeline_finish(struct pipeline *p)
+{
 	int i;
 
-	for (i = 0; i < p->nsrc; i++) {
-		struct source *s = &p->src[i];
-
-		if (s->ended)
-			continue;
-		if (s->kind == SOURCE_ACCEL) {
-			leg_finish(&s->u.leg, &out);
-			leg_items(p, s, &out);
-		} else if (s->kind == SOURCE_MOTION &&
-		    motion_finish(&s->u.motion, &mm))
-			motion_item(p, s, &mm);
-	}
+	for (i = 0; i < p->nsrc; i++)
+		finish_source(p, &p->src[i]);
 	score(p, 1);
 	emit_summary(p);
 }
@@ -497,19 +503,7 @@ pipeline_temperature(const struct pipeline *p, int source)
 void
 pipeline_source_end(struct pipeline *p, int idx)
 {
-	struct source *s = &p->src[idx];
-	struct motion_movement mm;
-	struct leg_out out;
-
-	if (s->ended)
-		return;
-	s->ended = 1;
-	if (s->kind == SOURCE_ACCEL) {
-		leg_finish(&s->u.leg, &out);
-		leg_items(p, s, &out);
-	} else if (s->kind == SOURCE_MOTION &&
-	    motion_finish(&s->u.motion, &mm))
-		motion_item(p, s, &mm);
+	finish_source(p, &p->src[idx]);
 	score(p, 0);
 }
 
