@@ -98,7 +98,7 @@ mqtt = { host = "127.0.0.1"; port = $port; };
 storage = { state_dir = "$live/state"; };
 sensors = ( { name = "ankle"; type = "replay"; file = "$live/live.csv"; speed = 1.0; } );
 EOC
-mosquitto_sub -p "$port" -F '%U %t %p' -t 'legwatch/+/movement' \
+mosquitto_sub -h 127.0.0.1 -p "$port" -F '%U %t %p' -t 'legwatch/+/movement' \
     -t 'legwatch/+/event' > "$live/arrivals" 2>/dev/null &
 sub=$!
 sleep 0.3

@@ -96,7 +96,7 @@ head -n 2000 "$work/rls.csv" > "$work/tiny.csv"
 # --- 1. events in order, the same as --events; discovery; clean exit
 start_broker b1
 conf "$work/one.conf" one "$work/state1" "$work/rls.csv" 300
-mosquitto_sub -p "$port" -v -t 'legwatch/one/#' -t 'homeassistant/#' \
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'legwatch/one/#' -t 'homeassistant/#' \
     > "$work/sub1.log" 2>&1 &
 sub=$!; pids="$pids $sub"
 sleep 0.3
@@ -123,33 +123,33 @@ check "state after the night" \
     grep -q '\"plm_index_last_night\":[0-9]'"
 check "outbox empty after a drained run" "[ \$(pending '$work/state1') -eq 0 ]"
 # Retained and stable: the discovery and status are still there.
-check "retained status" "[ \"\$(mosquitto_sub -p $port -C 1 -W 3 \
+check "retained status" "[ \"\$(mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 3 \
     -t legwatch/one/status 2>/dev/null)\" = offline ]"
 
 # --- 2. commands, reload, and the will after kill -9
 conf "$work/two.conf" two "$work/state2" "$work/long.csv" 1
 "$bin" -c "$work/two.conf" 2> "$work/d2.log" &
 d2=$!; pids="$pids $d2"
-check "daemon 2 online" "wait_for 5 \"[ \\\"\\\$(mosquitto_sub -p $port \
+check "daemon 2 online" "wait_for 5 \"[ \\\"\\\$(mosquitto_sub -h 127.0.0.1 -p $port \
     -C 1 -W 2 -t legwatch/two/status 2>/dev/null)\\\" = online ]\""
 for bad in "foo x" "drank NOPE" "monitoring maybe" "drank $(printf '%0100d' 0)" \
     "monitoring" "drank PRESS!"; do
 	set -- $bad
-	mosquitto_pub -p "$port" -t "legwatch/two/set/$1" -m "${2:-}" -q 1
+	mosquitto_pub -h 127.0.0.1 -p "$port" -t "legwatch/two/set/$1" -m "${2:-}" -q 1
 done
-mosquitto_pub -p "$port" -t "legwatch/two/set/drank" -m PRESS -q 1
-mosquitto_pub -p "$port" -t "legwatch/two/set/monitoring" -m OFF -q 1
+mosquitto_pub -h 127.0.0.1 -p "$port" -t "legwatch/two/set/drank" -m PRESS -q 1
+mosquitto_pub -h 127.0.0.1 -p "$port" -t "legwatch/two/set/monitoring" -m OFF -q 1
 check "bad commands logged" "wait_for 3 \"[ \\\$(grep -c 'ignoring' \
     '$work/d2.log') -ge 5 ]\""
-check "a glass counted, monitoring off" "wait_for 4 \"mosquitto_sub -p $port \
+check "a glass counted, monitoring off" "wait_for 4 \"mosquitto_sub -h 127.0.0.1 -p $port \
     -C 1 -W 2 -t legwatch/two/state 2>/dev/null | grep -q \
     '\\\"water_today_ml\\\":250.*\\\"monitoring\\\":\\\"OFF\\\"'\""
 # Home Assistant restarted: discovery again, after a short random delay.
-mosquitto_sub -p "$port" -v -t 'homeassistant/+/two/+/config' \
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'homeassistant/+/two/+/config' \
     > "$work/disco2.log" 2>/dev/null &
 dsub=$!; pids="$pids $dsub"
 wait_for 3 "[ \$(cat '$work/disco2.log' 2>/dev/null | wc -l) -ge 11 ]"	# the retained ones
-mosquitto_pub -p "$port" -t homeassistant/status -m online -q 1
+mosquitto_pub -h 127.0.0.1 -p "$port" -t homeassistant/status -m online -q 1
 check "discovery again when Home Assistant comes online" "wait_for 8 \
     \"[ \\\$(wc -l < '$work/disco2.log') -ge 22 ]\""
 kill "$dsub" 2>/dev/null
@@ -165,12 +165,12 @@ check "a good reload" "wait_for 3 \"grep -q 'configuration reloaded' \
     '$work/d2.log'\""
 kill -9 "$d2"
 check "the will says offline after kill -9" "wait_for 12 \"[ \\\"\\\$(\
-    mosquitto_sub -p $port -C 1 -W 2 -t legwatch/two/status 2>/dev/null)\\\" = \
+    mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 2 -t legwatch/two/status 2>/dev/null)\\\" = \
     offline ]\""
 
 # --- 3. the broker goes away, the daemon is killed during the outage,
 # both come back: every event still arrives.
-mosquitto_sub -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
+mosquitto_sub -h 127.0.0.1 -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
     -t 'legwatch/three/movement' > "$work/sub3.log" 2>&1 &
 sub=$!; pids="$pids $sub"
 sleep 0.3
@@ -188,7 +188,7 @@ sent_before=$(wc -l < "$work/ev3a.jsonl")
 check "events waited in the outbox" "[ \$(pending '$work/state3') -gt 0 ]"
 start_broker b1		# same store, a new port
 kill "$sub" 2>/dev/null
-mosquitto_sub -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
+mosquitto_sub -h 127.0.0.1 -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
     -t 'legwatch/three/movement' >> "$work/sub3.log" 2>&1 &
 sub=$!; pids="$pids $sub"
 sleep 0.3
@@ -221,7 +221,7 @@ printf 'wrong\n' > "$tls/badpw" && chmod 600 "$tls/badpw"
 start_broker tls "cafile $tls/ca.crt" "certfile $tls/server.crt" \
     "keyfile $tls/server.key" "password_file $tls/passwd" \
     "allow_anonymous false"
-mosquitto_sub -p "$port" --cafile "$tls/ca.crt" -u legwatch -P 's3cret pass' \
+mosquitto_sub -h 127.0.0.1 -p "$port" --cafile "$tls/ca.crt" -u legwatch -P 's3cret pass' \
     -v -t 'legwatch/four/#' > "$work/sub4.log" 2>&1 &
 sub=$!; pids="$pids $sub"
 sleep 0.3
