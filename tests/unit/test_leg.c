@@ -127,8 +127,6 @@ test_leg_movement_times(void **state)
 	finish(&s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.items[0].kind, LEG_LM);
-	print_message("lm %.3f..%.3f known %.3f\n", s.items[0].start - T0,
-	    s.items[0].end - T0, s.items[0].time - T0);
 	assert_true(fabs(s.items[0].start - (T0 + 60.0)) <= 0.25);
 	assert_true(fabs(s.items[0].end - (T0 + 62.0)) <= 0.25);
 	/* Known soon after the offset rule's 0.5 s of quiet. */
@@ -188,6 +186,20 @@ test_turning_over_is_a_body_movement(void **state)
 	assert_int_equal(count(&s, LEG_CRAMP), 0);
 }
 
+/* After a minute at rest the foot is forced down 35 degrees in 0.4 s. */
+static double
+forced_down(struct sig *s)
+{
+	double start;
+
+	sig_init(s, 0.004);
+	rest(s, 60);
+	start = s->t;
+	while (s->t < start + 0.4)
+		sample(s, 35 * DEG * (s->t - start) / 0.4, 0, 0);
+	return start;
+}
+
 static void
 test_cramp_with_tremor(void **state)
 {
@@ -195,11 +207,7 @@ test_cramp_with_tremor(void **state)
 	double start;
 
 	(void)state;
-	sig_init(&s, 0.004);
-	rest(&s, 60);
-	start = s.t;
-	while (s.t < start + 0.4)	/* the foot forced down, 35 degrees */
-		sample(&s, 35 * DEG * (s.t - start) / 0.4, 0, 0);
+	start = forced_down(&s);
 	while (s.t < start + 30)	/* held, with tremor */
 		sample(&s, 35 * DEG, 0, 0.03 * sin(2 * M_PI * 7 * s.t));
 	while (s.t < start + 45)	/* stretching */
@@ -213,8 +221,6 @@ test_cramp_with_tremor(void **state)
 	assert_int_equal(s.items[0].kind, LEG_CRAMP_START);
 	/* Recognised while still going on, about hold_s in. */
 	assert_true(s.items[0].time < T0 + start + 15);
-	print_message("cramp %.3f..%.3f\n", s.items[1].start - T0 - start,
-	    s.items[1].end - T0 - start);
 	assert_true(fabs(s.items[1].start - (T0 + start)) <= 0.3);
 	assert_true(fabs(s.items[1].end - (T0 + start + 45)) <= 1.0);
 }
@@ -223,14 +229,9 @@ static void
 test_held_posture_without_tremor_is_no_cramp(void **state)
 {
 	struct sig s;
-	double start;
 
 	(void)state;
-	sig_init(&s, 0.004);
-	rest(&s, 60);
-	start = s.t;
-	while (s.t < start + 0.4)
-		sample(&s, 35 * DEG * (s.t - start) / 0.4, 0, 0);
+	forced_down(&s);
 	s.pitch = 35 * DEG;		/* and lies still that way */
 	rest(&s, 120);
 	finish(&s);
