@@ -49,9 +49,11 @@ BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
 	     procps
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
+FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 600
 
-.PHONY: all deps-build deps-test deps-bench demo check bench install \
-	uninstall clean
+.PHONY: all deps-build deps-test deps-bench deps-fuzz demo check bench \
+	fuzz install uninstall clean
 
 all: $(BUILD)/legwatchd $(TOOLS)
 
@@ -75,6 +77,8 @@ deps-test:
 	$(call install_missing,$(TEST_PKGS))
 deps-bench:
 	$(call install_missing,$(BENCH_PKGS))
+deps-fuzz:
+	$(call install_missing,$(FUZZ_PKGS))
 
 $(BUILD)/%.o: %.c $(wildcard daemon/*.h sensors/*.h)
 	@mkdir -p $(@D)
@@ -117,6 +121,9 @@ check: deps-test
 bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench.sh $(BUILD)
+
+fuzz: deps-fuzz
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: $(BUILD)/legwatchd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch
