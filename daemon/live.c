@@ -36,6 +36,7 @@
 /* At the end of the input, how long to wait for the broker to take all. */
 #define DRAIN_S		10.0
 #define OUTBOX_MAX	5000
+#define WATER_MAX_ML	20000
 
 struct live {
 	struct config			*conf;
@@ -168,8 +169,11 @@ on_command(void *ctx, const char *name, const char *value)
 	struct live *lv = ctx;
 
 	if (strcmp(name, "drank") == 0) {
+		/* Past any day's drinking: a stuck button, not water. */
+		if (lv->water_ml >= WATER_MAX_ML)
+			return;
 		lv->water_ml += lv->conf->hydration.glass_ml;
-		log_notice("a glass logged: %d ml today", lv->water_ml);
+		log_info("a glass logged: %d ml today", lv->water_ml);
 	} else if (strcmp(name, "monitoring") == 0) {
 		lv->monitoring = strcmp(value, "ON") == 0;
 		log_notice("monitoring switched %s", value);
@@ -178,36 +182,43 @@ on_command(void *ctx, const char *name, const char *value)
 	lv->state_dirty = 1;
 }
 
-static int
-start_mqtt(struct live *lv)
+static struct mqtt *
+new_client(struct live *lv, const struct config *conf,
+    const struct mqtt_hooks *hooks)
 {
-	struct mqtt_hooks hooks = { on_command, state_json, lv };
 	const char *temps[REPLAY_MAX];
+	struct mqtt *m;
 	char err[512];
 	int i, ntemps = 0;
 
 	for (i = 0; i < lv->rs->n; i++)
 		if (lv->src[i].kind == SOURCE_TEMP)
 			temps[ntemps++] = lv->src[i].name;
-	if ((lv->mqtt = mqtt_new(lv->conf, &lv->ob, &hooks, temps, ntemps,
-	    err, sizeof(err))) == NULL) {
+	if ((m = mqtt_new(conf, &lv->ob, hooks, temps, ntemps, err,
+	    sizeof(err))) == NULL)
 		log_err("%s", err);
-		return -1;
-	}
-	return 0;
+	return m;
 }
 
 static int
-open_outbox(struct live *lv)
+start_mqtt(struct live *lv)
+{
+	struct mqtt_hooks hooks = { on_command, state_json, lv };
+
+	return (lv->mqtt = new_client(lv, lv->conf, &hooks)) == NULL ? -1 : 0;
+}
+
+static int
+open_outbox(struct live *lv, const char *state_dir)
 {
 	char err[512];
 
-	if (mkdir(lv->conf->state_dir, 0750) == -1 && errno != EEXIST) {
-		log_err("storage.state_dir: %s: %s", lv->conf->state_dir,
+	if (mkdir(state_dir, 0750) == -1 && errno != EEXIST) {
+		log_err("storage.state_dir: %s: %s", state_dir,
 		    strerror(errno));
 		return -1;
 	}
-	if (outbox_open(&lv->ob, lv->conf->state_dir, OUTBOX_MAX, err,
+	if (outbox_open(&lv->ob, state_dir, OUTBOX_MAX, err,
 	    sizeof(err)) == -1) {
 		log_err("%s", err);
 		return -1;
@@ -252,15 +263,36 @@ reload(struct live *lv, int use_mqtt)
 		    "at the next start");
 	mqtt_changed = mqtt_settings_differ(&next.mqtt, &lv->conf->mqtt) ||
 	    strcmp(next.device_id, lv->conf->device_id) != 0;
-	if (mqtt_changed && lv->mqtt != NULL) {
+	if (mqtt_changed && use_mqtt && next.mqtt.enabled) {
+		/* The new client first: a bad file keeps the old one. */
+		struct mqtt_hooks hooks = { on_command, state_json, lv };
+		struct mqtt *fresh;
+
+		if (!lv->have_outbox && open_outbox(lv, next.state_dir) == -1) {
+			log_err("reload refused, the running configuration "
+			    "stays");
+			sd_notify(0, "READY=1");
+			return;
+		}
+		if ((fresh = new_client(lv, &next, &hooks)) == NULL) {
+			log_err("reload refused, the running configuration "
+			    "stays");
+			sd_notify(0, "READY=1");
+			return;
+		}
+		if (lv->mqtt != NULL) {
+			mqtt_shutdown(lv->mqtt);
+			mqtt_free(lv->mqtt);
+		}
+		lv->mqtt = fresh;
+	} else if (mqtt_changed && lv->mqtt != NULL) {
 		mqtt_shutdown(lv->mqtt);
 		mqtt_free(lv->mqtt);
 		lv->mqtt = NULL;
 	}
 	*lv->conf = next;
-	if (mqtt_changed && use_mqtt && lv->conf->mqtt.enabled &&
-	    lv->have_outbox)
-		start_mqtt(lv);
+	if (lv->mqtt != NULL)
+		mqtt_set_conf(lv->mqtt, lv->conf);
 	log_notice("configuration reloaded from %s", lv->conf->path);
 	sd_notify(0, "READY=1\nSTATUS=running");
 }
@@ -406,7 +438,7 @@ live_run(struct config *conf, struct replay_set *rs,
 	}
 	pipeline_set_night(lv.pl, conf->night_start_min, conf->night_end_min);
 	if (use_mqtt && conf->mqtt.enabled) {
-		if (open_outbox(&lv) == -1) {
+		if (open_outbox(&lv, conf->state_dir) == -1) {
 			rc = EXIT_CANTCREAT;
 			goto done;
 		}
@@ -435,7 +467,7 @@ live_run(struct config *conf, struct replay_set *rs,
 
 	while (!stop) {
 		double now = mono_now();
-		int n = 0, i;
+		int n = 0, i, reloaded = 0;
 
 		if (feed_due(&lv, now) == -1) {
 			rc = EXIT_DATAERR;
@@ -451,7 +483,9 @@ live_run(struct config *conf, struct replay_set *rs,
 		if (now >= lv.next_tick) {
 			tick(&lv, now);
 			lv.next_tick = now + TICK_S;
-		}
+		} else if (lv.mqtt != NULL && mqtt_next_tick(lv.mqtt) > 0 &&
+		    now >= mqtt_next_tick(lv.mqtt))
+			mqtt_tick(lv.mqtt, now);	/* a reconnect is due */
 		if (lv.failed) {
 			rc = EXIT_IOERR;
 			break;
@@ -484,8 +518,10 @@ live_run(struct config *conf, struct replay_set *rs,
 
 				while (read(lv.sigfd, &si, sizeof(si)) ==
 				    sizeof(si)) {
-					if (si.ssi_signo == SIGHUP)
+					if (si.ssi_signo == SIGHUP) {
 						reload(&lv, use_mqtt);
+						reloaded = 1;
+					}
 					else {
 						log_notice("stopping (signal "
 						    "%u)", si.ssi_signo);
@@ -493,6 +529,8 @@ live_run(struct config *conf, struct replay_set *rs,
 						rc = 0;
 					}
 				}
+				if (reloaded)
+					break;	/* the client may be new */
 			} else if (pfd[i].fd == lv.tfd) {
 				uint64_t ticks;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -57,9 +58,11 @@ jitter(double s)
 static void
 schedule_retry(struct mqtt *m, double now)
 {
+	/*
+	 * What is in flight stays so: libmosquitto sends it again itself
+	 * after the reconnect, under the same message id.
+	 */
 	m->link = LINK_DOWN;
-	m->inflight = 0;
-	outbox_unsend(m->ob);
 	m->retry_at = now + jitter(m->backoff);
 	m->backoff = fmin(m->backoff * 2, BACKOFF_MAX_S);
 }
@@ -141,9 +144,11 @@ on_connect(struct mosquitto *mosq, void *obj, int rc)
 	(void)mosq;
 	if (rc != 0) {
 		/* Refused: bad credentials, not authorised...: keep trying. */
-		log_err("mqtt: %s:%d refused the connection: %s",
-		    m->conf->mqtt.host, m->conf->mqtt.port,
-		    libmosq.connack_string(rc));
+		if (!m->said_down)
+			log_err("mqtt: %s:%d refused the connection: %s",
+			    m->conf->mqtt.host, m->conf->mqtt.port,
+			    libmosq.connack_string(rc));
+		m->said_down = 1;
 		m->link = LINK_CONNECTING;	/* the disconnect follows */
 		return;
 	}
@@ -152,8 +157,6 @@ on_connect(struct mosquitto *mosq, void *obj, int rc)
 	m->link = LINK_UP;
 	m->backoff = BACKOFF_MIN_S;
 	m->said_down = 0;
-	m->inflight = 0;
-	outbox_unsend(m->ob);
 	publish_raw(m, m->topic_status, "online", 1);
 	libmosq.subscribe(m->mosq, NULL, m->topic_set, 1);
 	if (m->conf->mqtt.discovery)
@@ -174,6 +177,7 @@ on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 		log_warn("mqtt: lost the connection to %s:%d; events wait in "
 		    "the outbox", m->conf->mqtt.host, m->conf->mqtt.port);
 	m->link = LINK_DOWN;
+	m->retry_at = -1;	/* the next tick schedules it */
 }
 
 static void
@@ -235,8 +239,15 @@ on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message
 	if (strcmp(msg->topic, m->topic_ha_status) == 0) {
 		/* Home Assistant restarted: tell it again, in a moment. */
 		if (msg->payloadlen == 6 && memcmp(msg->payload, "online",
-		    6) == 0)
+		    6) == 0 && m->announce_at == 0)
 			m->announce_at = 1;	/* the next tick sets the time */
+		return;
+	}
+	if (msg->retain) {
+		/* A button pressed long ago is not pressed again. */
+		if (m->bad_commands++ < 10)
+			log_warn("mqtt: ignoring a retained message on %s",
+			    msg->topic);
 		return;
 	}
 	if (mqtt_parse_command(m->base, msg->topic, msg->payload,
@@ -319,6 +330,9 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 	}
 	m->conf = conf;
 	m->ob = ob;
+	/* A new client: nothing of the old one's is in flight any more. */
+	outbox_unsend(ob);
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	m->hooks = *hooks;
 	m->backoff = BACKOFF_MIN_S;
 	m->link = LINK_DOWN;
@@ -459,7 +473,9 @@ mqtt_tick(struct mqtt *m, double now)
 
 	switch (m->link) {
 	case LINK_DOWN:
-		if (now >= m->retry_at)
+		if (m->retry_at < 0)
+			schedule_retry(m, now);
+		else if (now >= m->retry_at)
 			try_connect(m, now);
 		return;
 	case LINK_CONNECTING:
@@ -541,4 +557,10 @@ mqtt_shutdown(struct mqtt *m)
 			break;
 	libmosq.disconnect(m->mosq);
 	(void)libmosq.loop_write(m->mosq, 1);
+}
+
+void
+mqtt_set_conf(struct mqtt *m, const struct config *conf)
+{
+	m->conf = conf;
 }

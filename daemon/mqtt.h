@@ -27,6 +27,8 @@ struct mqtt	*mqtt_new(const struct config *conf, struct outbox *ob,
 		    const struct mqtt_hooks *hooks, const char *const *temps,
 		    int ntemps, char *err, size_t errsz);
 void		 mqtt_free(struct mqtt *m);
+/* The configuration moved (a reload copied a new one into place). */
+void		 mqtt_set_conf(struct mqtt *m, const struct config *conf);
 /* The socket to poll, -1 while there is none; and whether for writing. */
 int		 mqtt_fd(const struct mqtt *m);
 int		 mqtt_want_write(const struct mqtt *m);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -285,7 +286,7 @@ outbox_open(struct outbox *ob, const char *dir, size_t max, char *err,
     size_t errsz)
 {
 	memset(ob, 0, sizeof(*ob));
-	ob->fd = -1;
+	ob->fd = ob->lock_fd = -1;
 	ob->max = max;
 	ob->next_seq = 1;
 	ob->disk_ok = 1;
@@ -293,6 +294,24 @@ outbox_open(struct outbox *ob, const char *dir, size_t max, char *err,
 	    JOURNAL) >= sizeof(ob->path)) {
 		snprintf(err, errsz, "%s: path too long", dir);
 		return -1;
+	}
+	{
+		char lock[sizeof(ob->path)];
+
+		snprintf(lock, sizeof(lock), "%s/lock", dir);
+		if ((ob->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC,
+		    0600)) == -1) {
+			snprintf(err, errsz, "%s: %s", lock, strerror(errno));
+			return -1;
+		}
+		if (flock(ob->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+			snprintf(err, errsz, "%s: %s", dir, errno ==
+			    EWOULDBLOCK ? "another legwatchd uses this state "
+			    "directory" : strerror(errno));
+			close(ob->lock_fd);
+			ob->lock_fd = -1;
+			return -1;
+		}
 	}
 	if ((ob->fd = open(ob->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0600)) == -1) {
@@ -330,28 +349,42 @@ outbox_close(struct outbox *ob)
 	if (ob->fd >= 0)
 		close(ob->fd);
 	ob->fd = -1;
+	if (ob->lock_fd >= 0)
+		close(ob->lock_fd);
+	ob->lock_fd = -1;
 }
 
-/* Full: the oldest of the lowest priority goes, never one in flight. */
-static void
-make_room(struct outbox *ob)
+static const char *const priority_names[] = { "movement", "event",
+    "cramp or summary" };
+
+/*
+ * Full: the oldest of the lowest priority goes, never one in flight; if
+ * everything waiting matters more than the new event, the new one goes.
+ * Returns 1 when that is the new one.
+ */
+static int
+make_room(struct outbox *ob, enum outbox_priority incoming)
 {
 	int prio;
 	size_t i;
 
 	for (prio = OUTBOX_LOW; prio <= OUTBOX_HIGH; prio++)
-		for (i = 0; i < ob->n; i++)
-			if ((int)ob->e[i].priority == prio &&
-			    !ob->e[i].inflight) {
-				if (ob->dropped++ % 100 == 0)
-					log_warn("outbox full (%zu events): "
-					    "dropping the oldest %s; %lu "
-					    "dropped so far", ob->max,
-					    prio == OUTBOX_LOW ? "movement" :
-					    "event", ob->dropped);
-				outbox_ack(ob, ob->e[i].seq);
-				return;
-			}
+		for (i = 0; i < ob->n; i++) {
+			if ((int)ob->e[i].priority != prio ||
+			    ob->e[i].inflight)
+				continue;
+			if (ob->dropped++ % 100 == 0)
+				log_warn("outbox full (%zu events): dropping "
+				    "the oldest %s; %lu dropped so far",
+				    ob->max, priority_names[
+				    prio > (int)incoming ? (int)incoming : prio],
+				    ob->dropped);
+			if (prio > (int)incoming)
+				return 1;
+			outbox_ack(ob, ob->e[i].seq);
+			return 0;
+		}
+	return 0;
 }
 
 int
@@ -360,8 +393,8 @@ outbox_push(struct outbox *ob, enum outbox_topic topic,
 {
 	struct outbox_entry *e;
 
-	if (ob->n >= ob->max)
-		make_room(ob);
+	if (ob->n >= ob->max && make_room(ob, priority))
+		return 1;
 	if (add_entry(ob, ob->next_seq++, topic, priority, payload,
 	    strlen(payload)) == -1) {
 		log_err("outbox: out of memory");

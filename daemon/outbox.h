@@ -36,6 +36,7 @@ struct outbox_entry {
 struct outbox {
 	char			 path[4096];
 	int			 fd;
+	int			 lock_fd;	/* one daemon per state_dir */
 	struct outbox_entry	*e;		/* pending, oldest first */
 	size_t			 n, cap, max;
 	uint64_t		 next_seq;
@@ -63,7 +64,9 @@ int	outbox_open(struct outbox *ob, const char *dir, size_t max,
 void	outbox_close(struct outbox *ob);
 /*
  * Adds an event.  It is on disk (fdatasync) when this returns 0; with a
- * failing disk it is still kept in memory and -1 is returned.
+ * failing disk it is still kept in memory and -1 is returned.  When the
+ * outbox is full and everything in it matters more, the new event is the
+ * one dropped (1).
  */
 int	outbox_push(struct outbox *ob, enum outbox_topic topic,
 	    enum outbox_priority priority, const char *payload);

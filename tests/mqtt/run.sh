@@ -201,6 +201,30 @@ payloads three "$work/sub3.log" | sort -u > "$work/got3.sorted"
 cat "$work/ev3a.jsonl" "$work/ev3b.jsonl" | sort -u > "$work/want3.sorted"
 check "every event arrived ($sent_before before the kill)" \
     "[ -z \"\$(comm -23 '$work/want3.sorted' '$work/got3.sorted')\" ]"
+
+# --- 3b. the broker goes away and comes back while the daemon runs: no
+# event lost, none twice, none out of order.
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'legwatch/threeb/event' \
+    -t 'legwatch/threeb/movement' > "$work/sub3b.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+conf "$work/threeb.conf" threeb "$work/state3b" "$work/long.csv" 100
+"$bin" -c "$work/threeb.conf" --events "$work/ev3b2.jsonl" \
+    2> "$work/d3b2.log" &
+d3=$!; pids="$pids $d3"
+wait_for 10 "[ \$(cat '$work/ev3b2.jsonl' 2>/dev/null | wc -l) -ge 5 ]"
+kill -STOP "$broker"	# a broker that hangs past the keepalive
+sleep 10
+kill -CONT "$broker"
+wait "$d3"
+check "daemon 3b exit status" "[ $? -eq 0 ]"
+sleep 0.5
+kill "$sub" 2>/dev/null
+payloads threeb "$work/sub3b.log" > "$work/got3b.jsonl"
+check "the hung broker was noticed" "grep -q 'lost the connection' \
+    '$work/d3b2.log'"
+check "through a hung broker: all, once each, in order" \
+    "cmp -s '$work/ev3b2.jsonl' '$work/got3b.jsonl'"
 check "the outbox is empty again" "[ \$(pending '$work/state3') -eq 0 ]"
 
 # --- 4. TLS and a password file; a wrong password is refused and retried

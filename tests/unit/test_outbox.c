@@ -33,6 +33,8 @@ teardown(void **state)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/outbox.jsonl.new", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	unlink(path);
 	rmdir(dir);
 	return 0;
 }
@@ -135,6 +137,38 @@ test_full_drops_movements_first(void **state)
 }
 
 static void
+test_full_of_cramps_keeps_them(void **state)
+{
+	struct outbox ob;
+
+	(void)state;
+	open_ok(&ob, 2);
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH, "{\"cramp\":1}");
+	outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH, "{\"cramp\":2}");
+	assert_int_equal(outbox_push(&ob, OUTBOX_MOVEMENT, OUTBOX_LOW,
+	    "{\"lm\":1}"), 1);
+	assert_int_equal(ob.n, 2);
+	assert_string_equal(ob.e[0].payload, "{\"cramp\":1}");
+	assert_string_equal(ob.e[1].payload, "{\"cramp\":2}");
+	outbox_close(&ob);
+}
+
+static void
+test_one_daemon_per_directory(void **state)
+{
+	struct outbox a, b;
+	char err[256];
+
+	(void)state;
+	open_ok(&a, 10);
+	assert_int_equal(outbox_open(&b, dir, 10, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "another legwatchd"));
+	outbox_close(&a);
+	open_ok(&b, 10);
+	outbox_close(&b);
+}
+
+static void
 test_journal_stays_small(void **state)
 {
 	struct outbox ob;
@@ -189,6 +223,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_torn_and_foreign_lines,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_drops_movements_first,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_of_cramps_keeps_them,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_daemon_per_directory,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_stays_small,
 		    setup, teardown),
