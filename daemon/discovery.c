@@ -67,7 +67,7 @@ static int
 add(struct discovery_msg *msgs, int *n, const struct config *conf,
     const char *component, const char *object, json_t *obj)
 {
-	char base[300], uid[128], ctopic[400];
+	char base[300], uid[128], ctopic[400], entity[160];
 	struct discovery_msg *m = &msgs[*n];
 	json_t *o;
 
@@ -76,8 +76,11 @@ add(struct discovery_msg *msgs, int *n, const struct config *conf,
 	snprintf(ctopic, sizeof(ctopic), "%s/status", base);
 	if (obj == NULL)
 		return -1;
-	o = json_pack("{s:s,s:s,s:s,s:o,s:{s:s,s:s}}", "unique_id", uid,
-	    "object_id", uid, "availability_topic", ctopic,
+	snprintf(entity, sizeof(entity), "%s.%s", component, uid);
+	/* object_id for older Home Assistant, default_entity_id for newer. */
+	o = json_pack("{s:s,s:s,s:s,s:s,s:o,s:{s:s,s:s}}", "unique_id", uid,
+	    "object_id", uid, "default_entity_id", entity,
+	    "availability_topic", ctopic,
 	    "device", device_block(conf), "origin", "name", "legwatch", "sw",
 	    LEGWATCH_VERSION);
 	if (o == NULL || json_object_update(obj, o) == -1) {

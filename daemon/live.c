@@ -241,7 +241,15 @@ reload(struct live *lv, int use_mqtt)
 	char err[CONFIG_ERR_MAX];
 	int mqtt_changed;
 
-	sd_notify(0, "RELOADING=1");
+	{
+		struct timespec ts;
+
+		/* systemd 253+ wants to know when the reload began. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)ts.tv_sec * 1000000ULL +
+		    (unsigned long long)ts.tv_nsec / 1000ULL);
+	}
 	if (lv->conf->path[0] == '\0') {
 		log_notice("reload: running without a configuration file, "
 		    "nothing to read");

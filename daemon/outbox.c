@@ -81,17 +81,24 @@ add_entry(struct outbox *ob, uint64_t seq, enum outbox_topic topic,
 {
 	struct outbox_entry *e;
 
-	if (grow(ob) == -1)
+	size_t at = ob->n;
+	char *payload_copy;
+
+	if (grow(ob) == -1 || (payload_copy = malloc(len + 1)) == NULL)
 		return -1;
-	e = &ob->e[ob->n];
-	if ((e->payload = malloc(len + 1)) == NULL)
-		return -1;
+	/* Kept in seq order; a journal may hold them in any order. */
+	while (at > 0 && ob->e[at - 1].seq > seq)
+		at--;
+	memmove(&ob->e[at + 1], &ob->e[at], (ob->n - at) * sizeof(ob->e[0]));
+	e = &ob->e[at];
+	e->payload = payload_copy;
 	memcpy(e->payload, payload, len);
 	e->payload[len] = '\0';
 	e->seq = seq;
 	e->topic = topic;
 	e->priority = priority;
 	e->inflight = 0;
+	e->on_disk = 0;
 	e->mid = 0;
 	ob->n++;
 	return 0;
@@ -189,6 +196,8 @@ compact(struct outbox *ob)
 	if (fdatasync(fd) == -1 || rename(tmp, ob->path) == -1)
 		goto fail;
 	sync_dir(ob->path);
+	for (i = 0; i < ob->n; i++)
+		ob->e[i].on_disk = 1;
 	if (ob->fd >= 0)
 		close(ob->fd);
 	ob->fd = fd;
@@ -208,9 +217,12 @@ maybe_compact(struct outbox *ob)
 	if (ob->journal_lines < COMPACT_MIN ||
 	    ob->journal_lines < COMPACT_RATIO * (ob->n + 1))
 		return;
-	if (compact(ob) == -1)
-		log_warn("%s: cannot rewrite the outbox: %s", ob->path,
-		    strerror(errno));
+	if (compact(ob) == -1) {
+		if (!ob->compact_failed++)
+			log_warn("%s: cannot rewrite the outbox: %s", ob->path,
+			    strerror(errno));
+	} else
+		ob->compact_failed = 0;
 }
 
 static int
@@ -248,6 +260,7 @@ load(struct outbox *ob, char *err, size_t errsz)
 		lineno++;
 		if (nl == NULL) {
 			/* Torn by a crash mid-write: it was never pushed. */
+			ob->torn_at = (long long)(line - buf);
 			log_warn("%s:%zu: dropping an incomplete last line",
 			    ob->path, lineno);
 			break;
@@ -266,8 +279,7 @@ load(struct outbox *ob, char *err, size_t errsz)
 
 			if (i >= 0)
 				remove_at(ob, (size_t)i);
-		} else if (find(ob, rec.seq) < 0 &&
-		    (ob->n == 0 || rec.seq > ob->e[ob->n - 1].seq)) {
+		} else if (find(ob, rec.seq) < 0) {
 			if (add_entry(ob, rec.seq, rec.topic, rec.priority,
 			    rec.payload, rec.payload_len) == -1)
 				goto nomem;
@@ -285,8 +297,11 @@ int
 outbox_open(struct outbox *ob, const char *dir, size_t max, char *err,
     size_t errsz)
 {
+	size_t i;
+
 	memset(ob, 0, sizeof(*ob));
 	ob->fd = ob->lock_fd = -1;
+	ob->torn_at = -1;
 	ob->max = max;
 	ob->next_seq = 1;
 	ob->disk_ok = 1;
@@ -323,9 +338,14 @@ outbox_open(struct outbox *ob, const char *dir, size_t max, char *err,
 		return -1;
 	}
 	/* Start clean: no torn line for the next append to glue onto. */
-	if (compact(ob) == -1)
+	if (compact(ob) == -1) {
 		log_warn("%s: cannot rewrite the outbox: %s", ob->path,
 		    strerror(errno));
+		if (ob->torn_at >= 0)
+			(void)ftruncate(ob->fd, ob->torn_at);
+	}
+	for (i = 0; i < ob->n; i++)
+		ob->e[i].on_disk = 1;	/* read from it */
 	if (ob->n > 0)
 		log_notice("%s: %zu events waiting from before", ob->path,
 		    ob->n);
@@ -353,6 +373,8 @@ outbox_close(struct outbox *ob)
 		close(ob->lock_fd);
 	ob->lock_fd = -1;
 }
+
+static int	append_unwritten(struct outbox *ob);
 
 static const char *const priority_names[] = { "movement", "event",
     "cramp or summary" };
@@ -391,8 +413,6 @@ int
 outbox_push(struct outbox *ob, enum outbox_topic topic,
     enum outbox_priority priority, const char *payload)
 {
-	struct outbox_entry *e;
-
 	if (ob->n >= ob->max && make_room(ob, priority))
 		return 1;
 	if (add_entry(ob, ob->next_seq++, topic, priority, payload,
@@ -400,18 +420,50 @@ outbox_push(struct outbox *ob, enum outbox_topic topic,
 		log_err("outbox: out of memory");
 		return -1;
 	}
-	e = &ob->e[ob->n - 1];
-	if (!ob->disk_ok) {
-		/* The rewrite carries the new event with the others. */
-		if (compact(ob) == 0) {
-			log_notice("%s: writing again", ob->path);
-			ob->disk_ok = 1;
-			return 0;
+	return append_unwritten(ob);
+}
+
+/* Undoes a failed append: no torn line for the next one to glue onto. */
+static void
+cut_back(struct outbox *ob, off_t at)
+{
+	if (at >= 0)
+		(void)ftruncate(ob->fd, at);
+}
+
+/*
+ * Appends what is not on disk yet (after a full disk, the events kept in
+ * memory meanwhile), oldest first, and syncs.  Returns 0 or -1.
+ */
+static int
+append_unwritten(struct outbox *ob)
+{
+	size_t i, first = ob->n;
+	off_t at;
+
+	for (i = 0; i < ob->n; i++) {
+		if (ob->e[i].on_disk)
+			continue;
+		at = lseek(ob->fd, 0, SEEK_END);
+		if (write_entry(ob->fd, &ob->e[i]) == -1) {
+			cut_back(ob, at);
+			goto fail;
 		}
-	} else if (write_entry(ob->fd, e) == 0 && fdatasync(ob->fd) == 0) {
+		ob->e[i].on_disk = 1;
 		ob->journal_lines++;
-		return 0;
+		if (i < first)
+			first = i;
 	}
+	if (fdatasync(ob->fd) == -1) {
+		for (i = first; i < ob->n; i++)
+			ob->e[i].on_disk = 0;	/* not known to be there */
+		goto fail;
+	}
+	if (!ob->disk_ok)
+		log_notice("%s: writing again", ob->path);
+	ob->disk_ok = 1;
+	return 0;
+fail:
 	if (ob->disk_ok)
 		log_err("%s: %s; events are kept in memory until it can be "
 		    "written", ob->path, strerror(errno));
@@ -431,9 +483,16 @@ outbox_ack(struct outbox *ob, uint64_t seq)
 	remove_at(ob, (size_t)i);
 	/* Not synced: a lost acknowledgement is a repeat, not a loss. */
 	n = snprintf(line, sizeof(line), "A %" PRIu64 "\n", seq);
-	if (ob->disk_ok && write_all(ob->fd, line, (size_t)n) == 0)
-		ob->journal_lines++;
-	maybe_compact(ob);
+	if (ob->disk_ok) {
+		off_t at = lseek(ob->fd, 0, SEEK_END);
+
+		if (write_all(ob->fd, line, (size_t)n) == 0)
+			ob->journal_lines++;
+		else
+			cut_back(ob, at);
+	}
+	if (ob->disk_ok)
+		maybe_compact(ob);
 }
 
 void

@@ -30,6 +30,7 @@ struct outbox_entry {
 	enum outbox_priority	 priority;
 	char			*payload;
 	int			 inflight;	/* published, no PUBACK yet */
+	int			 on_disk;	/* written to the journal */
 	int			 mid;		/* the MQTT message id then */
 };
 
@@ -42,6 +43,8 @@ struct outbox {
 	uint64_t		 next_seq;
 	size_t			 journal_lines;
 	int			 disk_ok;	/* the last write worked */
+	int			 compact_failed;
+	long long		 torn_at;	/* offset of a torn last line */
 	unsigned long		 dropped;
 };
 
