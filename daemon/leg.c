@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "leg.h"
+#include "plm.h"
 
 /* Movements closer than this belong to one bout (a cramp's onset). */
 #define BOUT_GAP_S		10.0
@@ -107,12 +108,6 @@ is_upright(const struct leg *leg, const double g[3])
 	    cos_between(g, leg->p.leg_axis) >= leg->cos_upright;
 }
 
-static int
-ms(double seconds)
-{
-	return (int)lround(seconds * 1000.0);
-}
-
 static void
 put(struct leg_out *out, enum leg_item_kind kind, double start, double end,
     double peak_g, double time)
@@ -134,16 +129,17 @@ static void
 classify(const struct leg *leg, const struct movement *m, double now,
     struct leg_out *out)
 {
-	int dur = ms(m->end - m->onset);
+	enum lm_length len = lm_length(m->onset, m->end, leg->p.lm_min_s,
+	    leg->p.lm_max_s);
 	int body;
 
-	if (dur < ms(leg->p.lm_min_s))
+	if (len == LM_TOO_SHORT)
 		return;
 	if (leg->p.mount == MOUNT_ANKLE)
 		body = cos_between(m->before, m->after) < leg->cos_turn;
 	else
 		body = m->peak_g >= leg->p.body_peak_g;
-	if (dur > ms(leg->p.lm_max_s))
+	if (len == LM_TOO_LONG)
 		body = 1;
 	put(out, body ? LEG_BODY : LEG_LM, m->onset, m->end, m->peak_g, now);
 }

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "motion.h"
+#include "plm.h"
 
 void
 motion_init(struct motion_detector *m, const struct motion_params *p)
@@ -16,15 +17,16 @@ static int
 finish_movement(struct motion_detector *m, double end,
     struct motion_movement *out)
 {
-	long long dur = llround((end - m->onset) * 1000.0);
+	enum lm_length len = lm_length(m->onset, end, m->p.lm_min_s,
+	    m->p.lm_max_s);
 
 	m->moving = 0;
 	m->quiet_since = NAN;
-	if (dur < llround(m->p.lm_min_s * 1000.0))
+	if (len == LM_TOO_SHORT)
 		return 0;
 	out->onset = m->onset;
 	out->end = end;
-	out->body = dur > llround(m->p.lm_max_s * 1000.0);
+	out->body = len == LM_TOO_LONG;
 	return 1;
 }
 

@@ -22,6 +22,16 @@ ms(double seconds)
 	return llround(seconds * 1000.0);
 }
 
+enum lm_length
+lm_length(double onset, double end, double min_s, double max_s)
+{
+	long long dur = ms(end) - ms(onset);
+
+	if (dur < ms(min_s))
+		return LM_TOO_SHORT;
+	return dur > ms(max_s) ? LM_TOO_LONG : LM_CANDIDATE;
+}
+
 void
 plm_init(struct plm_scorer *s, const struct plm_params *p)
 {
@@ -62,12 +72,14 @@ int
 plm_add_movement(struct plm_scorer *s, double onset, double end,
     int bilateral, struct plm_series *out)
 {
-	long long dur = ms(end) - ms(onset), imi;
+	enum lm_length len = lm_length(onset, end, s->p.lm_min_s,
+	    bilateral ? s->p.bilateral_max_s : s->p.lm_max_s);
+	long long imi;
 	int ended = 0;
 
-	if (dur < ms(s->p.lm_min_s))
+	if (len == LM_TOO_SHORT)
 		return 0;
-	if (dur > ms(bilateral ? s->p.bilateral_max_s : s->p.lm_max_s))
+	if (len == LM_TOO_LONG)
 		return close_run(s, out);
 	s->clm_total++;
 	if (s->count == 0) {

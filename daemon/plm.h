@@ -20,6 +20,19 @@ struct plm_params {
 
 void	plm_params_default(struct plm_params *p);
 
+/*
+ * A movement's length against the CLM limits, in whole milliseconds of
+ * its rounded times: every part of legwatchd judges it the same way.
+ */
+enum lm_length {
+	LM_TOO_SHORT,		/* ignored entirely */
+	LM_CANDIDATE,
+	LM_TOO_LONG,		/* not a CLM; ends a series */
+};
+
+enum lm_length	lm_length(double onset, double end, double min_s,
+		    double max_s);
+
 struct plm_series {
 	double	start;		/* onset of the first CLM */
 	double	end;		/* end of the last */
