@@ -696,3 +696,12 @@ config_list_options(void (*fn)(const char *name, void *ctx), void *ctx)
 		fn(name, ctx);
 	}
 }
+
+void
+config_motion_params(const struct config *c, struct motion_params *out)
+{
+	*out = c->motion;
+	out->lm_min_s = c->plm.lm_min_s;
+	out->lm_max_s = c->plm.lm_max_s;
+	out->quiet_s = c->leg.move.quiet_s;
+}

@@ -92,6 +92,9 @@ int		 sensor_type_from_name(const char *name, enum sensor_type *type);
 /* Per-sensor detection parameters: the defaults with the sensor's mount. */
 void		 config_leg_params(const struct config *conf,
 		    const struct sensor_conf *sc, struct leg_params *out);
+/* A digital motion sensor's parameters. */
+void		 config_motion_params(const struct config *conf,
+		    struct motion_params *out);
 /* Every option name, "group.option", for the manual-page check. */
 void		 config_list_options(void (*fn)(const char *name, void *ctx),
 		    void *ctx);

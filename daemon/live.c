@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -19,11 +20,6 @@
 #include "mqtt.h"
 #include "outbox.h"
 
-#define EXIT_SOFTWARE	70
-#define EXIT_CANTCREAT	73
-#define EXIT_IOERR	74
-#define EXIT_DATAERR	65
-#define EXIT_CONFIG	78
 
 /*
  * Samples are taken in batches (a sensor FIFO's role): once a second
@@ -419,7 +415,7 @@ live_run(struct config *conf, struct replay_set *rs,
 {
 	struct live lv;
 	struct pollfd pfd[3];
-	int rc = EXIT_SOFTWARE, stop = 0;
+	int rc = EX_SOFTWARE, stop = 0;
 
 	memset(&lv, 0, sizeof(lv));
 	lv.conf = conf;
@@ -436,7 +432,7 @@ live_run(struct config *conf, struct replay_set *rs,
 			lv.events = stdout;
 		else if ((lv.events = fopen(events_path, "w")) == NULL) {
 			log_err("%s: %s", events_path, strerror(errno));
-			return EXIT_CANTCREAT;
+			return EX_CANTCREAT;
 		}
 	}
 	if ((lv.pl = pipeline_new(src, rs->n, &conf->plm, on_event, &lv)) ==
@@ -447,11 +443,11 @@ live_run(struct config *conf, struct replay_set *rs,
 	pipeline_set_night(lv.pl, conf->night_start_min, conf->night_end_min);
 	if (use_mqtt && conf->mqtt.enabled) {
 		if (open_outbox(&lv, conf->state_dir) == -1) {
-			rc = EXIT_CANTCREAT;
+			rc = EX_CANTCREAT;
 			goto done;
 		}
 		if (start_mqtt(&lv) == -1) {
-			rc = EXIT_CONFIG;
+			rc = EX_CONFIG;
 			goto done;
 		}
 	}
@@ -478,7 +474,7 @@ live_run(struct config *conf, struct replay_set *rs,
 		int n = 0, i, reloaded = 0;
 
 		if (feed_due(&lv, now) == -1) {
-			rc = EXIT_DATAERR;
+			rc = EX_DATAERR;
 			break;
 		}
 		if (lv.input_done && !lv.finished) {
@@ -495,7 +491,7 @@ live_run(struct config *conf, struct replay_set *rs,
 		    now >= mqtt_next_tick(lv.mqtt))
 			mqtt_tick(lv.mqtt, now);	/* a reconnect is due */
 		if (lv.failed) {
-			rc = EXIT_IOERR;
+			rc = EX_IOERR;
 			break;
 		}
 		if (lv.finished && (lv.mqtt == NULL ||
@@ -566,7 +562,7 @@ done:
 	pipeline_free(lv.pl);
 	if (lv.events != NULL && lv.events != stdout && fclose(lv.events) ==
 	    EOF && rc == 0)
-		rc = EXIT_IOERR;
+		rc = EX_IOERR;
 	if (lv.sigfd >= 0)
 		close(lv.sigfd);
 	if (lv.tfd >= 0)

@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
+#include <sysexits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,14 +29,6 @@
 #define DEFAULT_CONFIG	"/etc/legwatch/legwatchd.conf"
 #define MAX_REPLAYS	REPLAY_MAX
 
-/* sysexits(3) */
-#define EXIT_USAGE	64
-#define EXIT_DATAERR	65
-#define EXIT_NOINPUT	66
-#define EXIT_SOFTWARE	70
-#define EXIT_CANTCREAT	73
-#define EXIT_IOERR	74
-#define EXIT_CONFIG	78
 
 struct options {
 	const char	*config_path;
@@ -319,10 +312,7 @@ describe_sources(struct replay_set *rs, const struct options *o,
 		src[i].kind = kind == REC_ACCEL ? SOURCE_ACCEL :
 		    kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
 		config_leg_params(conf, sc, &src[i].leg);
-		src[i].motion = conf->motion;
-		src[i].motion.lm_min_s = conf->plm.lm_min_s;
-		src[i].motion.lm_max_s = conf->plm.lm_max_s;
-		src[i].motion.quiet_s = conf->leg.move.quiet_s;
+		config_motion_params(conf, &src[i].motion);
 		log_info("%s: %s recording as sensor '%s'%s",
 		    rs->rec[i].path, recording_header(kind), rs->name[i],
 		    sc && sc->mount == MOUNT_MATTRESS ? " (mattress)" : "");
@@ -358,7 +348,7 @@ run_replay(const struct options *o, const struct config *conf,
 	char tmp[PATH_MAX] = "";
 	const char *slow;
 	double last_tick = -INFINITY;
-	int idx, r, rc = EXIT_SOFTWARE;
+	int idx, r, rc = EX_SOFTWARE;
 
 	memset(&sk, 0, sizeof(sk));
 	describe_sources(rs, o, conf, src);
@@ -375,13 +365,13 @@ run_replay(const struct options *o, const struct config *conf,
 		    (fd = mkstemp(tmp)) == -1 ||
 		    (sk.out = fdopen(fd, "w+")) == NULL) {
 			log_err("%s: %s", o->events_path, strerror(errno));
-			return EXIT_CANTCREAT;
+			return EX_CANTCREAT;
 		}
 		(void)fchmod(fd, 0644);
 	} else if (o->events_path != NULL && (sk.out = tmpfile()) == NULL) {
 		log_err("cannot make a temporary file for events: %s",
 		    strerror(errno));
-		return EXIT_CANTCREAT;
+		return EX_CANTCREAT;
 	}
 	if ((pl = pipeline_new(src, rs->n, &conf->plm, sink_event, &sk)) ==
 	    NULL) {
@@ -400,7 +390,7 @@ run_replay(const struct options *o, const struct config *conf,
 	}
 	if (r == -1) {
 		log_err("%s", rs->error);
-		rc = EXIT_DATAERR;
+		rc = EX_DATAERR;
 		goto done;
 	}
 	pipeline_finish(pl);
@@ -424,7 +414,7 @@ run_replay(const struct options *o, const struct config *conf,
 	if (sk.failed) {
 		log_err("%s: cannot write events: %s", o->events_path,
 		    errno ? strerror(errno) : "output error");
-		rc = EXIT_IOERR;
+		rc = EX_IOERR;
 		goto done;
 	}
 	{
@@ -506,7 +496,7 @@ main(int argc, char **argv)
 	log_init("legwatchd", LOG_LVL_NOTICE);
 	if (parse_args(argc, argv, &o) == -1) {
 		fprintf(stderr, "Try 'legwatchd --help'.\n");
-		return EXIT_USAGE;
+		return EX_USAGE;
 	}
 	level = o.verbosity < 0 ? LOG_LVL_ERR : LOG_LVL_NOTICE + o.verbosity;
 	log_init("legwatchd", level > LOG_LVL_DEBUG ? LOG_LVL_DEBUG : level);
@@ -516,7 +506,7 @@ main(int argc, char **argv)
 	if (o.config_path != NULL) {
 		if (config_load(&conf, o.config_path, err, sizeof(err)) == -1) {
 			log_err("%s", err);
-			return EXIT_CONFIG;
+			return EX_CONFIG;
 		}
 	} else
 		config_defaults(&conf);
@@ -527,13 +517,13 @@ main(int argc, char **argv)
 	if (o.record_path != NULL) {
 		log_err("--record: recording needs live sensors, which this "
 		    "version does not read yet");
-		return EXIT_USAGE;
+		return EX_USAGE;
 	}
 	if (o.nreplays == 0 && replays_from_config(&o, &conf) == -1)
-		return EXIT_CONFIG;
+		return EX_CONFIG;
 	if (replay_open(&rs, o.replays, o.nreplays, &missing) == -1) {
 		log_err("%s", rs.error);
-		return missing ? EXIT_NOINPUT : EXIT_DATAERR;
+		return missing ? EX_NOINPUT : EX_DATAERR;
 	}
 	if (o.speed > 0) {
 		struct source_conf src[REPLAY_MAX];

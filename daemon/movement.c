@@ -218,7 +218,7 @@ movement_feed(struct movement_detector *md, double t, const double a[3],
 			md->last_fast = md->onset;
 			md->quiet_since = NAN;
 			md->peak_sq = 0;
-			return change == MOVEMENT_NONE ? MOVEMENT_ONSET : change;
+			return change;
 		}
 		if (md->act < on && !md->floor_frozen)
 			track_floor(md, dt, md->p.floor_tau_s);

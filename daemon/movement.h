@@ -35,7 +35,6 @@ struct movement {
 
 enum movement_change {
 	MOVEMENT_NONE,
-	MOVEMENT_ONSET,
 	MOVEMENT_END,
 };
 
