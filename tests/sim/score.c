@@ -27,6 +27,9 @@
 
 #define LM_F1_MIN	0.95	/* --check: leg movement F1 at least this */
 #define PLM_ERR_MAX	0.05	/* --check: PLM count within 5 % of truth */
+/* --check: mean timing errors of matched leg movements, ms */
+#define ONSET_MS_MAX	300.0
+#define OFFSET_MS_MAX	600.0
 
 /* WASM 2016, in milliseconds. */
 #define CLM_MIN_MS	500
@@ -738,6 +741,19 @@ check_night(const struct result *r)
 	if (r->cramp_found < r->cramp_truth) {
 		fprintf(stderr, "score: %s: %zu of %zu cramps missed\n",
 		    r->name, r->cramp_truth - r->cramp_found, r->cramp_truth);
+		failed = 1;
+	}
+	if (r->onset_ms > ONSET_MS_MAX || r->offset_ms > OFFSET_MS_MAX) {
+		fprintf(stderr, "score: %s: leg movements timed %.0f ms (onset) "
+		    "and %.0f ms (offset) off on average; at most %.0f and "
+		    "%.0f\n", r->name, r->onset_ms, r->offset_ms,
+		    ONSET_MS_MAX, OFFSET_MS_MAX);
+		failed = 1;
+	}
+	if (r->cramp_early < r->cramp_found) {
+		fprintf(stderr, "score: %s: %zu cramps announced (cramp_start) "
+		    "only after they ended\n", r->name,
+		    r->cramp_found - r->cramp_early);
 		failed = 1;
 	}
 	if (r->cramp_false > 0) {
