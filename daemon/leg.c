@@ -391,7 +391,7 @@ hold_update(struct leg *leg, double t, double dt, struct leg_out *out)
 		    t - leg->last_end <= HOLD_ARM_S;
 	} else if (leg->hold_armed) {
 		/* Follow a slow wobble; only a jump breaks the hold. */
-		double k = dt / (ANCHOR_TAU_S + dt);
+		double k = smoothing(dt, ANCHOR_TAU_S);
 
 		leg->hold_anchor[0] += dx * k;
 		leg->hold_anchor[1] += dy * k;
@@ -450,8 +450,7 @@ track_tremor(struct leg *leg, double t, double dt)
 	struct movement_detector *md = &leg->md;
 	int up;
 
-	leg->tremor += (md->act - leg->tremor) *
-	    (dt > 0 ? dt / (TREMOR_TAU_S + dt) : 1.0);
+	leg->tremor += (md->act - leg->tremor) * smoothing(dt, TREMOR_TAU_S);
 	/* Faint activity only, not what is left of a movement. */
 	up = !md->moving && t - leg->last_end >= TREMOR_TAU_S &&
 	    leg->tremor > md->floor + TREMOR_GOES_ON_K *
@@ -470,7 +469,7 @@ static void
 track_posture(struct leg *leg, double dt)
 {
 	const double *g = leg->md.gravity;
-	double k = dt / (POSTURE_TAU_S + dt);
+	double k = smoothing(dt, POSTURE_TAU_S);
 	int i;
 
 	for (i = 0; i < 3; i++)

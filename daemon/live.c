@@ -114,7 +114,7 @@ on_event(void *ctx, const struct event *ev)
 		outbox_push(&lv->ob, event_is_movement(ev) ? OUTBOX_MOVEMENT :
 		    OUTBOX_EVENT, priority_of(ev), json);
 		if (lv->mqtt != NULL)
-			mqtt_kick(lv->mqtt, mono_now());
+			mqtt_kick(lv->mqtt);
 	}
 	if (lv->events != NULL && (fputs(json, lv->events) == EOF ||
 	    fputc('\n', lv->events) == EOF || fflush(lv->events) == EOF)) {
@@ -360,7 +360,7 @@ tick(struct live *lv, double now)
 		pipeline_tick(lv->pl, lv->data_now);
 	if (lv->mqtt != NULL) {
 		if (lv->state_dirty) {
-			mqtt_state_changed(lv->mqtt, now);
+			mqtt_state_changed(lv->mqtt);
 			lv->state_dirty = 0;
 		}
 		mqtt_tick(lv->mqtt, now);

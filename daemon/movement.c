@@ -148,12 +148,6 @@ end_movement(struct movement_detector *md, double end, int cut,
 	md->quiet_since = md->rise_start = NAN;
 }
 
-static double
-smoothing(double dt, double tau)
-{
-	return dt / (tau + dt);
-}
-
 static void
 track_floor(struct movement_detector *md, double dt, double tau)
 {

@@ -24,6 +24,13 @@ struct movement_params {
 
 void	movement_params_default(struct movement_params *p);
 
+/* How far a running average moves toward a new value dt later. */
+static inline double
+smoothing(double dt, double tau)
+{
+	return dt > 0 ? dt / (tau + dt) : 0.0;	/* no time, no change */
+}
+
 /* A finished movement. */
 struct movement {
 	double	onset, end;

@@ -514,17 +514,15 @@ mqtt_next_tick(const struct mqtt *m)
 }
 
 void
-mqtt_kick(struct mqtt *m, double now)
+mqtt_kick(struct mqtt *m)
 {
-	(void)now;
 	if (m->link == LINK_UP)
 		pump(m);
 }
 
 void
-mqtt_state_changed(struct mqtt *m, double now)
+mqtt_state_changed(struct mqtt *m)
 {
-	(void)now;
 	m->state_dirty = 1;
 	if (m->link == LINK_UP)
 		send_state(m);

@@ -39,8 +39,8 @@ void		 mqtt_tick(struct mqtt *m, double now);
 /* When the next tick is wanted, CLOCK_MONOTONIC seconds. */
 double		 mqtt_next_tick(const struct mqtt *m);
 /* New events in the outbox, a new state: send them. */
-void		 mqtt_kick(struct mqtt *m, double now);
-void		 mqtt_state_changed(struct mqtt *m, double now);
+void		 mqtt_kick(struct mqtt *m);
+void		 mqtt_state_changed(struct mqtt *m);
 int		 mqtt_connected(const struct mqtt *m);
 /* Nothing waits or is in flight. */
 int		 mqtt_drained(const struct mqtt *m);
