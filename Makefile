@@ -10,7 +10,7 @@ SYSCONFDIR ?= /etc
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC  = libconfig jansson libsystemd
+LIBS_PC  = libconfig jansson libsystemd libgpiod
 # libmosquitto is loaded at run time, when MQTT is used (daemon/mosq.c).
 CFLAGS_PC = $(LIBS_PC) libmosquitto
 CFLAGS  ?= -O2 -g
@@ -35,17 +35,22 @@ CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
 	   daemon/outbox.c daemon/mqtt.c daemon/mosq.c daemon/discovery.c \
 	   daemon/live.c \
-	   sensors/replay.c \
-	   sensors/recording.c
+	   $(filter-out sensors/gpio_v%.c,$(wildcard sensors/*.c)) \
+	   sensors/gpio_$(GPIOD_API).c
+# libgpiod 2.x changed the whole API: one implementation for each.
+GPIOD_API := $(shell $(PKG_CONFIG) --atleast-version=2 libgpiod 2>/dev/null \
+	       && echo v2 || echo v1)
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# In-process stand-ins for chips, linked into every unit test.
+MODEL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/model_*.c))
 TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
 	   $(BUILD)/notifylisten
 
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
-	     libmosquitto-dev libsystemd-dev
+	     libmosquitto-dev libsystemd-dev libgpiod-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
 	     procps
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
@@ -53,7 +58,7 @@ FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 600
 
 .PHONY: all deps-build deps-test deps-bench deps-fuzz demo check bench \
-	fuzz install uninstall clean
+	fuzz check-hw check-trixie cross-arm64 install uninstall clean
 
 all: $(BUILD)/legwatchd $(TOOLS)
 
@@ -103,7 +108,7 @@ $(BUILD)/discocheck: $(BUILD)/tests/mqtt/discocheck.o
 $(BUILD)/notifylisten: $(BUILD)/tests/mqtt/notifylisten.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/liblegwatch.a
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODEL_OBJ) $(BUILD)/liblegwatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka
 
 demo: deps-build
@@ -124,6 +129,20 @@ bench: deps-bench
 
 fuzz: deps-fuzz
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The GPIO and I2C code against the kernel's gpio-sim and i2c-stub, in a
+# small VM booting Debian's own kernel.
+check-hw: deps-build
+	@$(MAKE) --no-print-directory $(BUILD)/legwatchd
+	@sh tests/hw/run.sh $(BUILD)
+
+# The libgpiod 2.x build and the unit tests in a Debian 13 chroot.
+check-trixie:
+	@sh tests/platform/trixie.sh
+
+# An arm64 build with Debian's cross compiler, unit tests under qemu-user.
+cross-arm64:
+	@sh tests/platform/cross-arm64.sh
 
 install: $(BUILD)/legwatchd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch

@@ -11,6 +11,7 @@
 #include "leg.h"
 #include "motion.h"
 #include "plm.h"
+#include "../sensors/gpio.h"
 
 #define CONFIG_MAX_SENSORS	16
 #define CONFIG_NAME_MAX		32
@@ -37,6 +38,29 @@ struct sensor_conf {
 	char			leg_axis[4];	/* "x", "-y", ... */
 	double			axis[3];
 	int			line;		/* in the config file */
+	/* I2C chips */
+	int			bus;		/* /dev/i2c-<bus> */
+	int			address;	/* 7-bit */
+	int			rate_hz;	/* accelerometers */
+	int			range_g;	/* accelerometers: full scale */
+	double			interval_s;	/* thermometers */
+	/* GPIO: gpio_motion's input, or an accelerometer's interrupt */
+	char			chip[64];
+	int			gpio_line;	/* -1: none */
+	int			active_low;
+	enum gpio_bias		bias;
+	int			debounce_ms;
+	/* 1-Wire */
+	char			w1_device[32];	/* "28-..." or "auto" */
+};
+
+/* GPIO outputs: the reminder LED and buzzer. */
+struct outputs_conf {
+	char	chip[64];
+	int	led_line;	/* -1: none */
+	int	led_active_low;
+	int	buzzer_line;
+	int	buzzer_active_low;
 };
 
 struct mqtt_conf {
@@ -77,6 +101,7 @@ struct config {
 	int			night_start_min;
 	int			night_end_min;
 	struct hydration_conf	hydration;
+	struct outputs_conf	outputs;
 	struct leg_params	leg;	/* movement, cramp and posture */
 	struct leg_params	mattress; /* the same for mattress sensors */
 	struct plm_params	plm;
