@@ -57,6 +57,8 @@ struct sensor {
 	double				 next_read; /* monotonic s, 0: none */
 	void				*priv;	/* the driver's own state */
 	char				 error[SENSOR_ERR_MAX];
+	/* FIFO overflows: samples lost, the driver's time base restarted. */
+	unsigned long			 overflows;
 
 	/*
 	 * Seams for tests: an I2C bus to use instead of /dev/i2c-<bus>
