@@ -72,6 +72,14 @@ static const struct option hydration_opts[] = {
 	DBL("warm_c", hydration.warm_c, 15, 45),
 };
 
+static const struct option outputs_opts[] = {
+	STR("chip", outputs.chip),
+	INT("led_line", outputs.led_line, -1, 1023),
+	BOOL("led_active_low", outputs.led_active_low),
+	INT("buzzer_line", outputs.buzzer_line, -1, 1023),
+	BOOL("buzzer_active_low", outputs.buzzer_active_low),
+};
+
 static const struct option movement_opts[] = {
 	DBL("window_s", leg.move.window_s, 0.05, 1.0),
 	DBL("short_s", leg.move.short_s, 0.001, 0.5),
@@ -138,6 +146,7 @@ static const struct group {
 	{ "storage", storage_opts, NOPTS(storage_opts) },
 	{ "night", night_opts, NOPTS(night_opts) },
 	{ "hydration", hydration_opts, NOPTS(hydration_opts) },
+	{ "outputs", outputs_opts, NOPTS(outputs_opts) },
 	{ "movement", movement_opts, NOPTS(movement_opts) },
 	{ "plm", plm_opts, NOPTS(plm_opts) },
 	{ "cramp", cramp_opts, NOPTS(cramp_opts) },
@@ -148,19 +157,57 @@ static const struct group {
 /* Options of a sensor entry, and which types take them. */
 #define FOR_ALL		0xffffu
 #define FOR_REPLAY	(1u << SENSOR_REPLAY)
-#define FOR_ACCEL	((1u << SENSOR_MPU6050) | (1u << SENSOR_ADXL345) | \
-			    FOR_REPLAY)
+#define FOR_CHIP	((1u << SENSOR_MPU6050) | (1u << SENSOR_ADXL345))
+#define FOR_ACCEL	(FOR_CHIP | FOR_REPLAY)
+#define FOR_I2C		(FOR_CHIP | (1u << SENSOR_SHT3X) | (1u << SENSOR_BME280))
+#define FOR_THERMO	((1u << SENSOR_DS18B20) | (1u << SENSOR_SHT3X) | \
+			    (1u << SENSOR_BME280))
+#define FOR_GPIO	(FOR_CHIP | (1u << SENSOR_GPIO_MOTION))
+#define FOR_SWITCH	(1u << SENSOR_GPIO_MOTION)
+
+enum sensor_opt_kind {
+	SOPT_SPECIAL,		/* parsed by its own code below */
+	SOPT_INT,
+	SOPT_DOUBLE,
+	SOPT_BOOL,
+	SOPT_STRING,
+};
+
+#define SOPT(n, t, k, f, lo, hi) { n, t, k, offsetof(struct sensor_conf, f), \
+				    sizeof(((struct sensor_conf *)0)->f), lo, hi }
 
 static const struct sensor_option {
-	const char	*name;
-	unsigned	 types;
+	const char		*name;
+	unsigned		 types;
+	enum sensor_opt_kind	 kind;
+	size_t			 offset, size;
+	double			 min, max;
 } sensor_opts[] = {
-	{ "name", FOR_ALL },
-	{ "type", FOR_ALL },
-	{ "file", FOR_REPLAY },
-	{ "speed", FOR_REPLAY },
-	{ "mount", FOR_ACCEL },
-	{ "leg_axis", FOR_ACCEL },
+	{ "name", FOR_ALL, SOPT_SPECIAL, 0, 0, 0, 0 },
+	{ "type", FOR_ALL, SOPT_SPECIAL, 0, 0, 0, 0 },
+	SOPT("file", FOR_REPLAY, SOPT_STRING, file, 0, 0),
+	SOPT("speed", FOR_REPLAY, SOPT_DOUBLE, speed, 0, 10000),
+	{ "mount", FOR_ACCEL, SOPT_SPECIAL, 0, 0, 0, 0 },
+	{ "leg_axis", FOR_ACCEL, SOPT_SPECIAL, 0, 0, 0, 0 },
+	SOPT("bus", FOR_I2C, SOPT_INT, bus, 0, 255),
+	SOPT("address", FOR_I2C, SOPT_INT, address, 0x03, 0x77),
+	SOPT("rate_hz", FOR_CHIP, SOPT_INT, rate_hz, 10, 400),
+	{ "range_g", FOR_CHIP, SOPT_SPECIAL, 0, 0, 0, 0 },
+	SOPT("interval_s", FOR_THERMO, SOPT_DOUBLE, interval_s, 1, 3600),
+	SOPT("chip", FOR_GPIO, SOPT_STRING, chip, 0, 0),
+	SOPT("line", FOR_SWITCH, SOPT_INT, gpio_line, 0, 1023),
+	SOPT("int_line", FOR_CHIP, SOPT_INT, gpio_line, -1, 1023),
+	SOPT("active_low", FOR_SWITCH, SOPT_BOOL, active_low, 0, 1),
+	{ "bias", FOR_SWITCH, SOPT_SPECIAL, 0, 0, 0, 0 },
+	SOPT("debounce_ms", FOR_SWITCH, SOPT_INT, debounce_ms, 0, 1000),
+	SOPT("device", 1u << SENSOR_DS18B20, SOPT_STRING, w1_device, 0, 0),
+};
+
+static const char *const bias_names[] = {
+	[GPIO_BIAS_AS_IS] = "as-is",
+	[GPIO_BIAS_DISABLE] = "disable",
+	[GPIO_BIAS_PULL_UP] = "pull-up",
+	[GPIO_BIAS_PULL_DOWN] = "pull-down",
 };
 
 static const char *const type_names[SENSOR_TYPE_COUNT] = {
@@ -235,6 +282,8 @@ config_defaults(struct config *c)
 	leg_params_mattress(&c->mattress);
 	plm_params_default(&c->plm);
 	c->motion.debounce_s = 0.05;
+	snprintf(c->outputs.chip, sizeof(c->outputs.chip), "auto");
+	c->outputs.led_line = c->outputs.buzzer_line = -1;
 }
 
 struct ctx {
@@ -410,6 +459,78 @@ get_string(struct ctx *cx, const config_setting_t *s, const char *what,
 }
 
 static int
+set_sensor_option(struct ctx *cx, struct sensor_conf *sc,
+    const struct sensor_option *o, const config_setting_t *s,
+    const char *what)
+{
+	char *field = (char *)sc + o->offset, str[CONFIG_STR_MAX];
+	const char *name = o->name;
+	double v;
+	size_t i;
+
+	switch (o->kind) {
+	case SOPT_INT:
+	case SOPT_DOUBLE:
+		if (!is_number(s) || (o->kind == SOPT_INT &&
+		    config_setting_type(s) == CONFIG_TYPE_FLOAT))
+			return fail(cx, s, "%s: expected a %s", what,
+			    o->kind == SOPT_INT ? "whole number" : "number");
+		v = number(s);
+		if (!(v >= o->min && v <= o->max))
+			return fail(cx, s, "%s: %g is outside %g..%g", what, v,
+			    o->min, o->max);
+		if (o->kind == SOPT_INT)
+			*(int *)(void *)field = (int)v;
+		else
+			*(double *)(void *)field = v;
+		return 0;
+	case SOPT_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return fail(cx, s, "%s: expected true or false", what);
+		*(int *)(void *)field = config_setting_get_bool(s);
+		return 0;
+	case SOPT_STRING:
+		return get_string(cx, s, what, field, o->size);
+	case SOPT_SPECIAL:
+		break;
+	}
+	if (strcmp(name, "mount") == 0) {
+		if (get_string(cx, s, what, str, sizeof(str)) == -1)
+			return -1;
+		if (strcmp(str, "ankle") == 0)
+			sc->mount = MOUNT_ANKLE;
+		else if (strcmp(str, "mattress") == 0)
+			sc->mount = MOUNT_MATTRESS;
+		else
+			return fail(cx, s, "%s: \"%s\" is not ankle or "
+			    "mattress", what, str);
+	} else if (strcmp(name, "leg_axis") == 0) {
+		if (get_string(cx, s, what, sc->leg_axis,
+		    sizeof(sc->leg_axis)) == -1 ||
+		    config_parse_axis(sc->leg_axis, sc->axis) == -1)
+			return fail(cx, s, "%s: expected \"x\", \"y\", "
+			    "\"z\", \"-x\", \"-y\" or \"-z\"", what);
+	} else if (strcmp(name, "range_g") == 0) {
+		if (config_setting_type(s) != CONFIG_TYPE_INT ||
+		    ((v = number(s)) != 2 && v != 4 && v != 8 && v != 16))
+			return fail(cx, s, "%s: expected 2, 4, 8 or 16", what);
+		sc->range_g = (int)v;
+	} else if (strcmp(name, "bias") == 0) {
+		if (get_string(cx, s, what, str, sizeof(str)) == -1)
+			return -1;
+		for (i = 0; i < NOPTS(bias_names); i++)
+			if (strcmp(str, bias_names[i]) == 0)
+				break;
+		if (i == NOPTS(bias_names))
+			return fail(cx, s, "%s: \"%s\" is not \"as-is\", "
+			    "\"disable\", \"pull-up\" or \"pull-down\"", what,
+			    str);
+		sc->bias = (enum gpio_bias)i;
+	}
+	return 0;
+}
+
+static int
 parse_sensor(struct ctx *cx, struct config *c, const config_setting_t *es,
     int idx)
 {
@@ -424,6 +545,14 @@ parse_sensor(struct ctx *cx, struct config *c, const config_setting_t *es,
 	sc->mount = MOUNT_ANKLE;
 	snprintf(sc->leg_axis, sizeof(sc->leg_axis), "x");
 	sc->axis[0] = 1;
+	sc->bus = 1;
+	sc->rate_hz = 50;
+	sc->range_g = 2;
+	sc->interval_s = 60;
+	snprintf(sc->chip, sizeof(sc->chip), "auto");
+	sc->gpio_line = -1;
+	sc->debounce_ms = 50;
+	snprintf(sc->w1_device, sizeof(sc->w1_device), "auto");
 	if (config_setting_type(es) != CONFIG_TYPE_GROUP)
 		return fail(cx, es, "sensors[%d]: expected a group { ... }",
 		    idx);
@@ -464,37 +593,16 @@ parse_sensor(struct ctx *cx, struct config *c, const config_setting_t *es,
 		if ((sensor_opts[j].types & (1u << sc->type)) == 0)
 			return fail(cx, s, "%s: not an option of a %s sensor",
 			    what, type_names[sc->type]);
-		if (strcmp(name, "file") == 0) {
-			if (get_string(cx, s, what, sc->file,
-			    sizeof(sc->file)) == -1)
-				return -1;
-		} else if (strcmp(name, "speed") == 0) {
-			if (!is_number(s) || !(number(s) >= 0 &&
-			    number(s) <= 10000))
-				return fail(cx, s, "%s: expected a number "
-				    "0..10000 (0: as fast as it can)", what);
-			sc->speed = number(s);
-		} else if (strcmp(name, "mount") == 0) {
-			if (get_string(cx, s, what, str, sizeof(str)) == -1)
-				return -1;
-			if (strcmp(str, "ankle") == 0)
-				sc->mount = MOUNT_ANKLE;
-			else if (strcmp(str, "mattress") == 0)
-				sc->mount = MOUNT_MATTRESS;
-			else
-				return fail(cx, s, "%s: \"%s\" is not ankle or "
-				    "mattress", what, str);
-		} else if (strcmp(name, "leg_axis") == 0) {
-			if (get_string(cx, s, what, sc->leg_axis,
-			    sizeof(sc->leg_axis)) == -1 ||
-			    config_parse_axis(sc->leg_axis, sc->axis) == -1)
-				return fail(cx, s, "%s: expected \"x\", \"y\", "
-				    "\"z\", \"-x\", \"-y\" or \"-z\"", what);
-		}
+		if (set_sensor_option(cx, sc, &sensor_opts[j], s, what) == -1)
+			return -1;
 	}
 	if (sc->type == SENSOR_REPLAY && sc->file[0] == '\0')
 		return fail(cx, es, "sensors.%s.file: a replay sensor needs "
 		    "the recording to play", sc->name);
+	if (sc->type == SENSOR_GPIO_MOTION && sc->gpio_line < 0)
+		return fail(cx, es, "sensors.%s.line: a gpio_motion sensor "
+		    "needs the GPIO line it is wired to (its offset on the "
+		    "chip: GPIO17 is line 17 on a Raspberry Pi)", sc->name);
 	return 0;
 }
 
@@ -654,7 +762,7 @@ config_load(struct config *c, const char *path, char *err,
 				break;
 		if (j == NOPTS(groups)) {
 			fail(&cx, s, "%s: unknown setting (device, sensors, "
-			    "mqtt, storage, night, hydration, movement, plm, "
+			    "mqtt, storage, night, hydration, outputs, movement, plm, "
 			    "cramp, posture, mattress)", name);
 			goto done;
 		}
