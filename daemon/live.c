@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <systemd/sd-daemon.h>
 
+#include "fleet.h"
 #include "live.h"
 #include "log.h"
 #include "mqtt.h"
@@ -33,11 +34,19 @@
 #define DRAIN_S		10.0
 #define OUTBOX_MAX	5000
 #define WATER_MAX_ML	20000
+/* The LED lights this long at start, to show it works. */
+#define LAMP_TEST_S	1.0
 
 struct live {
 	struct config			*conf;
-	struct replay_set		*rs;
+	struct replay_set		*rs;	/* NULL: hardware sensors */
+	struct fleet			 fleet;
+	int				 have_fleet;
+	struct gpio_line		*led, *buzzer;
+	int				 led_on;
+	double				 lamp_test_until;
 	const struct source_conf	*src;
+	int				 nsrc;
 	struct pipeline			*pl;
 	struct outbox			 ob;
 	int				 have_outbox;
@@ -136,7 +145,7 @@ state_json(void *ctx)
 
 	pipeline_figures(lv->pl, &n);
 	temps = json_object();
-	for (i = 0; i < lv->rs->n; i++) {
+	for (i = 0; i < lv->nsrc; i++) {
 		double c = pipeline_temperature(lv->pl, i);
 
 		if (!isnan(c))
@@ -151,7 +160,8 @@ state_json(void *ctx)
 	    json_null() : json_real(round(lv->plm_index_last_night * 10) / 10),
 	    "water_today_ml", lv->water_ml,
 	    "monitoring", lv->monitoring ? "ON" : "OFF",
-	    "sensor_problem", "OFF", "temperature", temps);
+	    "sensor_problem", lv->have_fleet && fleet_problem(&lv->fleet) ?
+	    "ON" : "OFF", "temperature", temps);
 	if (o == NULL)
 		return NULL;
 	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -187,7 +197,7 @@ new_client(struct live *lv, const struct config *conf,
 	char err[512];
 	int i, ntemps = 0;
 
-	for (i = 0; i < lv->rs->n; i++)
+	for (i = 0; i < lv->nsrc; i++)
 		if (lv->src[i].kind == SOURCE_TEMP)
 			temps[ntemps++] = lv->src[i].name;
 	if ((m = mqtt_new(conf, &lv->ob, hooks, temps, ntemps, err,
@@ -316,6 +326,16 @@ arm(int tfd, double when)
 	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
+static void
+read_clocks(struct sensor_clock *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->unix = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	c->mono = mono_now();
+}
+
 /* Feeds every sample that is due; returns -1 on bad input. */
 static int
 feed_due(struct live *lv, double now)
@@ -345,19 +365,59 @@ feed_due(struct live *lv, double now)
 	return 0;
 }
 
+/* The data's clock: a replay's timestamps, or the sensors'. */
+static double
+data_time(struct live *lv, double now)
+{
+	struct sensor_clock c;
+	double t, next;
+
+	if (lv->rs == NULL) {
+		read_clocks(&c);
+		return fleet_data_time(&lv->fleet, &c);
+	}
+	t = lv->t0 + (now - lv->mono0) * lv->speed;
+	next = replay_peek(lv->rs);
+	/* Never ahead of a sample not yet taken. */
+	if (!isnan(next) && t > next)
+		t = next;
+	return t;
+}
+
+static void
+set_output(struct gpio_line *l, int on, const char *what)
+{
+	char err[GPIO_ERR_MAX];
+
+	if (l != NULL && gpio_set(l, on, err, sizeof(err)) == -1)
+		log_err("%s: %s", what, err);
+}
+
+/* The LED asks for attention: a sensor is not working. */
+static void
+update_led(struct live *lv, double now)
+{
+	int on = now < lv->lamp_test_until ||
+	    (lv->have_fleet && fleet_problem(&lv->fleet));
+
+	if (lv->led != NULL && on != lv->led_on) {
+		set_output(lv->led, on, "outputs.led_line");
+		lv->led_on = on;
+	}
+}
+
 static void
 tick(struct live *lv, double now)
 {
-	double t = lv->t0 + (now - lv->mono0) * lv->speed;
-	double next = replay_peek(lv->rs);
+	double t = data_time(lv, now);
 
-	/* The data's clock, never ahead of a sample not yet taken. */
-	if (!isnan(next) && t > next)
-		t = next;
 	if (t > lv->data_now)
 		lv->data_now = t;
 	if (!lv->finished)
 		pipeline_tick(lv->pl, lv->data_now);
+	if (lv->have_fleet && fleet_record_failed(&lv->fleet))
+		lv->failed = 1;
+	update_led(lv, now);
 	if (lv->mqtt != NULL) {
 		if (lv->state_dirty) {
 			mqtt_state_changed(lv->mqtt);
@@ -374,7 +434,8 @@ next_wake(const struct live *lv, double now)
 {
 	double wake = lv->next_tick, t;
 
-	if (!lv->input_done && !isnan(t = replay_peek(lv->rs))) {
+	if (lv->rs != NULL && !lv->input_done &&
+	    !isnan(t = replay_peek(lv->rs))) {
 		double d = due(lv, t);
 
 		double batch = pipeline_busy(lv->pl) ? BATCH_BUSY_S :
@@ -385,12 +446,59 @@ next_wake(const struct live *lv, double now)
 		if (d < wake)
 			wake = d;
 	}
+	if (lv->have_fleet && (t = fleet_next_wake(&lv->fleet)) < wake)
+		wake = t;
+	if (now < lv->lamp_test_until && lv->lamp_test_until < wake)
+		wake = lv->lamp_test_until;
 	if (lv->mqtt != NULL && (t = mqtt_next_tick(lv->mqtt)) > 0 &&
 	    t < wake)
 		wake = t;
 	if (lv->finished && lv->drain_until < wake)
 		wake = lv->drain_until;
 	return wake > now ? wake : now;
+}
+
+static void
+on_sample(void *ctx, int index, const struct sample *s)
+{
+	struct live *lv = ctx;
+
+	pipeline_sample(lv->pl, index, s);
+}
+
+static void
+on_fault(void *ctx, int index, int faulted, const char *error, double t)
+{
+	struct live *lv = ctx;
+	struct event ev;
+
+	event_init(&ev, faulted ? EVENT_SENSOR_FAULT : EVENT_SENSOR_OK, t,
+	    lv->src[index].name);
+	snprintf(ev.text, sizeof(ev.text), "%s", error);
+	on_event(lv, &ev);
+}
+
+/* The LED and buzzer; a line that cannot be had is logged, not fatal. */
+static void
+open_outputs(struct live *lv, double now)
+{
+	const struct outputs_conf *o = &lv->conf->outputs;
+	char err[GPIO_ERR_MAX];
+
+	if (o->led_line >= 0) {
+		if ((lv->led = gpio_request_output(o->chip,
+		    (unsigned)o->led_line, o->led_active_low, 1, "legwatchd",
+		    err, sizeof(err))) == NULL)
+			log_err("outputs.led_line: %s", err);
+		else {
+			lv->led_on = 1;
+			lv->lamp_test_until = now + LAMP_TEST_S;
+		}
+	}
+	if (o->buzzer_line >= 0 && (lv->buzzer = gpio_request_output(o->chip,
+	    (unsigned)o->buzzer_line, o->buzzer_active_low, 0, "legwatchd",
+	    err, sizeof(err))) == NULL)
+		log_err("outputs.buzzer_line: %s", err);
 }
 
 static int
@@ -410,17 +518,18 @@ setup_signals(void)
 
 int
 live_run(struct config *conf, struct replay_set *rs,
-    const struct source_conf *src, const char *events_path, double speed,
-    int use_mqtt)
+    const struct source_conf *src, int nsrc, const char *events_path,
+    const char *record_path, double speed, int use_mqtt)
 {
 	struct live lv;
-	struct pollfd pfd[3];
+	struct pollfd pfd[3 + CONFIG_MAX_SENSORS];
 	int rc = EX_SOFTWARE, stop = 0;
 
 	memset(&lv, 0, sizeof(lv));
 	lv.conf = conf;
 	lv.rs = rs;
 	lv.src = src;
+	lv.nsrc = nsrc;
 	lv.speed = speed;
 	lv.monitoring = 1;
 	lv.plm_index_last_night = NAN;
@@ -435,7 +544,7 @@ live_run(struct config *conf, struct replay_set *rs,
 			return EX_CANTCREAT;
 		}
 	}
-	if ((lv.pl = pipeline_new(src, rs->n, &conf->plm, on_event, &lv)) ==
+	if ((lv.pl = pipeline_new(src, nsrc, &conf->plm, on_event, &lv)) ==
 	    NULL) {
 		log_err("out of memory");
 		goto done;
@@ -461,8 +570,19 @@ live_run(struct config *conf, struct replay_set *rs,
 		lv.watchdog_usec = 0;
 
 	lv.mono0 = mono_now();
-	lv.t0 = replay_peek(rs);
-	if (isnan(lv.t0))
+	if (rs == NULL) {
+		char err[512];
+
+		if (fleet_init(&lv.fleet, conf, record_path, on_sample,
+		    on_fault, &lv, err, sizeof(err)) == -1) {
+			log_err("%s", err);
+			rc = EX_CANTCREAT;
+			goto done;
+		}
+		lv.have_fleet = 1;
+		open_outputs(&lv, lv.mono0);
+		lv.t0 = data_time(&lv, lv.mono0);
+	} else if (isnan(lv.t0 = replay_peek(rs)))
 		lv.t0 = 0;
 	lv.data_now = lv.t0;
 	lv.next_tick = lv.mono0;
@@ -473,7 +593,7 @@ live_run(struct config *conf, struct replay_set *rs,
 		double now = mono_now();
 		int n = 0, i, reloaded = 0;
 
-		if (feed_due(&lv, now) == -1) {
+		if (rs != NULL && feed_due(&lv, now) == -1) {
 			rc = EX_DATAERR;
 			break;
 		}
@@ -508,6 +628,9 @@ live_run(struct config *conf, struct replay_set *rs,
 		if (lv.mqtt != NULL && mqtt_fd(lv.mqtt) >= 0)
 			pfd[n++] = (struct pollfd){ mqtt_fd(lv.mqtt), POLLIN |
 			    (mqtt_want_write(lv.mqtt) ? POLLOUT : 0), 0 };
+		if (lv.have_fleet)
+			n += fleet_pollfds(&lv.fleet, pfd + n,
+			    (int)(sizeof(pfd) / sizeof(pfd[0])) - n);
 		if (poll(pfd, (nfds_t)n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -539,7 +662,8 @@ live_run(struct config *conf, struct replay_set *rs,
 				uint64_t ticks;
 
 				(void)read(lv.tfd, &ticks, sizeof(ticks));
-			} else if (lv.mqtt != NULL) {
+			} else if (lv.mqtt != NULL &&
+			    pfd[i].fd == mqtt_fd(lv.mqtt)) {
 				double t = mono_now();
 
 				if (pfd[i].revents & (POLLIN | POLLERR |
@@ -550,9 +674,23 @@ live_run(struct config *conf, struct replay_set *rs,
 					mqtt_writable(lv.mqtt, t);
 			}
 		}
+		if (lv.have_fleet && !reloaded) {
+			struct sensor_clock c;
+
+			read_clocks(&c);
+			fleet_service(&lv.fleet, &c, pfd, n);
+			update_led(&lv, c.mono);
+		}
 	}
 	sd_notify(0, "STOPPING=1");
 done:
+	if (lv.have_fleet)
+		fleet_close(&lv.fleet);
+	if (lv.led != NULL) {
+		set_output(lv.led, 0, "outputs.led_line");
+		gpio_release(lv.led);
+	}
+	gpio_release(lv.buzzer);
 	if (lv.mqtt != NULL) {
 		mqtt_shutdown(lv.mqtt);
 		mqtt_free(lv.mqtt);

@@ -1,8 +1,8 @@
 /*
- * The live daemon: one poll loop over a signalfd, a timerfd, the sensor
- * sources and the MQTT socket.  Replayed recordings paced in real time
+ * The live daemon: one poll loop over a signalfd, a timerfd, the sensors'
+ * fds and the MQTT socket.  Replayed recordings paced in real time can
  * stand in for sensors (--replay FILE --speed X, or a replay sensor with
- * a speed); their timestamps are the clock for everything.
+ * a speed); their timestamps are then the clock for everything.
  */
 #ifndef LEGWATCH_LIVE_H
 #define LEGWATCH_LIVE_H
@@ -12,11 +12,14 @@
 #include "../sensors/replay.h"
 
 /*
- * Runs until the input ends or SIGTERM/SIGINT.  MQTT is used when
- * use_mqtt and the configuration enables it.  Returns an exit status.
+ * Runs until the input ends or SIGTERM/SIGINT: the recordings in rs, or
+ * with rs NULL the configured hardware sensors (src[i] is sensors[i]),
+ * their samples written to record_path when it is not NULL.  MQTT is
+ * used when use_mqtt and the configuration enables it.  Returns an exit
+ * status.
  */
 int	live_run(struct config *conf, struct replay_set *rs,
-	    const struct source_conf *src, const char *events_path,
-	    double speed, int use_mqtt);
+	    const struct source_conf *src, int nsrc, const char *events_path,
+	    const char *record_path, double speed, int use_mqtt);
 
 #endif

@@ -21,6 +21,7 @@
 #include "live.h"
 #include "pipeline.h"
 #include "../sensors/replay.h"
+#include "../sensors/sensor.h"
 
 #ifndef LEGWATCH_VERSION
 #define LEGWATCH_VERSION "0"
@@ -456,6 +457,17 @@ report_config(const struct config *conf)
 		printf("mqtt off\n");
 }
 
+/* How many of the configured sensors are hardware (not replay). */
+static int
+count_hardware(const struct config *conf)
+{
+	int i, n = 0;
+
+	for (i = 0; i < conf->nsensors; i++)
+		n += conf->sensors[i].type != SENSOR_REPLAY;
+	return n;
+}
+
 /* Configured replay sensors play like --replay files. */
 static int
 replays_from_config(struct options *o, const struct config *conf)
@@ -463,14 +475,6 @@ replays_from_config(struct options *o, const struct config *conf)
 	int i;
 
 	for (i = 0; i < conf->nsensors; i++) {
-		if (conf->sensors[i].type != SENSOR_REPLAY) {
-			log_err("%s:%d: sensors.%s: %s sensors are not "
-			    "supported by this version; use --replay with a "
-			    "recording", conf->path, conf->sensors[i].line,
-			    conf->sensors[i].name,
-			    sensor_type_name(conf->sensors[i].type));
-			return -1;
-		}
 		o->sensor[o->nreplays] = &conf->sensors[i];
 		o->replays[o->nreplays++] = conf->sensors[i].file;
 		if (conf->sensors[i].speed > 0)
@@ -483,13 +487,40 @@ replays_from_config(struct options *o, const struct config *conf)
 	return 0;
 }
 
+/* The configured hardware sensors, live. */
+static int
+run_sensors(const struct options *o, struct config *conf)
+{
+	struct source_conf src[CONFIG_MAX_SENSORS];
+	int i;
+
+	for (i = 0; i < conf->nsensors; i++) {
+		const struct sensor_conf *sc = &conf->sensors[i];
+		const struct sensor_ops *ops;
+
+		if ((ops = sensor_lookup(sensor_type_name(sc->type))) == NULL) {
+			log_err("%s:%d: sensors.%s: this build has no %s "
+			    "driver", conf->path, sc->line, sc->name,
+			    sensor_type_name(sc->type));
+			return EX_CONFIG;
+		}
+		src[i].name = sc->name;
+		src[i].kind = ops->kind == REC_ACCEL ? SOURCE_ACCEL :
+		    ops->kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
+		config_leg_params(conf, sc, &src[i].leg);
+		config_motion_params(conf, &src[i].motion);
+	}
+	return live_run(conf, NULL, src, conf->nsensors, o->events_path,
+	    o->record_path, 1, 1);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct config conf;
 	static struct replay_set rs;
 	struct options o;
-	int missing, rc;
+	int missing, rc, hw;
 	char err[CONFIG_ERR_MAX];
 	int level;
 
@@ -514,9 +545,17 @@ main(int argc, char **argv)
 		report_config(&conf);
 		return 0;
 	}
+	if (o.nreplays == 0 && (hw = count_hardware(&conf)) > 0) {
+		if (hw < conf.nsensors) {
+			log_err("%s: replay sensors and hardware sensors cannot "
+			    "be mixed", conf.path);
+			return EX_CONFIG;
+		}
+		return run_sensors(&o, &conf);
+	}
 	if (o.record_path != NULL) {
-		log_err("--record: recording needs live sensors, which this "
-		    "version does not read yet");
+		log_err("--record: recording needs hardware sensors in the "
+		    "configuration; a replay is a recording already");
 		return EX_USAGE;
 	}
 	if (o.nreplays == 0 && replays_from_config(&o, &conf) == -1)
@@ -529,8 +568,8 @@ main(int argc, char **argv)
 		struct source_conf src[REPLAY_MAX];
 
 		describe_sources(&rs, &o, &conf, src);
-		rc = live_run(&conf, &rs, src, o.events_path, o.speed,
-		    o.config_path != NULL);
+		rc = live_run(&conf, &rs, src, rs.n, o.events_path, NULL,
+		    o.speed, o.config_path != NULL);
 	} else
 		rc = run_replay(&o, &conf, &rs);
 	replay_close(&rs);

@@ -1,0 +1,310 @@
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fleet.h"
+#include "log.h"
+
+/*
+ * A first failure is retried at once (an I2C glitch, a bounced cable):
+ * only a second one in a row is a fault worth telling.  Then the retries
+ * back off, never further apart than a minute.
+ */
+#define RETRY_FIRST_S	0.5
+#define RETRY_MIN_S	1.0
+#define RETRY_MAX_S	60.0
+#define FAULT_AFTER	2
+/* A working sensor that hands in nothing holds detection back this long. */
+#define DATA_LAG_MAX_S	5.0
+
+static void
+member_emit(void *ctx, int index, const struct sample *in)
+{
+	struct fleet *f = ctx;
+	struct fleet_member *m = &f->m[index];
+	struct sample s = *in;
+
+	/* Edge stamps mapped to Unix time may step back by a slew. */
+	if (!isnan(m->last_t) && s.t < m->last_t)
+		s.t = m->last_t;
+	if (m->rec != NULL) {
+		char row[160], why[128];
+		int len;
+
+		if (m->s.ops->kind == REC_ACCEL)
+			len = snprintf(row, sizeof(row), "%.6f,%.6f,%.6f,%.6f",
+			    s.t, s.v[0], s.v[1], s.v[2]);
+		else if (m->s.ops->kind == REC_MOTION)
+			len = snprintf(row, sizeof(row), "%.6f,%d", s.t,
+			    s.v[0] != 0);
+		else
+			len = snprintf(row, sizeof(row), "%.6f,%.3f", s.t,
+			    s.v[0]);
+		/*
+		 * Detection gets the sample as a replay of the recording
+		 * will read it back, so the two give the same events.
+		 */
+		if (recording_parse_row(m->s.ops->kind, row, (size_t)len, &s,
+		    why, sizeof(why)) == -1) {
+			log_warn("%s: sample not recorded: %s", m->s.conf->name,
+			    why);
+			return;
+		}
+		if (fprintf(m->rec, "%s\n", row) < 0 && !f->record_failed) {
+			log_err("%s: %s", m->rec_path, strerror(errno));
+			f->record_failed = 1;
+		}
+	}
+	m->last_t = s.t;
+	f->emit(f->ctx, index, &s);
+}
+
+static int
+open_recording(struct fleet_member *m, const char *path, char *err,
+    size_t errsz)
+{
+	snprintf(m->rec_path, sizeof(m->rec_path), "%s", path);
+	if ((m->rec = fopen(path, "w")) == NULL) {
+		snprintf(err, errsz, "--record: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(m->rec, "# legwatchd %s: sensor %s (%s)\n%s\n",
+	    LEGWATCH_VERSION, m->s.conf->name, m->type,
+	    recording_header(m->s.ops->kind));
+	return 0;
+}
+
+int
+fleet_init(struct fleet *f, const struct config *conf, const char *record,
+    sensor_emit_fn emit, fleet_fault_fn fault, void *ctx, char *err,
+    size_t errsz)
+{
+	struct stat st;
+	int i, record_dir = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->emit = emit;
+	f->fault = fault;
+	f->ctx = ctx;
+	if (record != NULL) {
+		record_dir = stat(record, &st) == 0 && S_ISDIR(st.st_mode);
+		if (!record_dir && conf->nsensors > 1) {
+			snprintf(err, errsz, "--record %s: %d sensors make one "
+			    "recording each: give a directory", record,
+			    conf->nsensors);
+			return -1;
+		}
+	}
+	for (i = 0; i < conf->nsensors; i++) {
+		const struct sensor_conf *sc = &conf->sensors[i];
+		struct fleet_member *m = &f->m[i];
+
+		m->type = sensor_type_name(sc->type);
+		if ((m->s.ops = sensor_lookup(m->type)) == NULL) {
+			snprintf(err, errsz, "%s:%d: sensors.%s: no driver for "
+			    "%s sensors", conf->path, sc->line, sc->name,
+			    m->type);
+			goto fail;
+		}
+		m->s.conf = sc;
+		m->s.index = i;
+		m->s.emit = member_emit;
+		m->s.ctx = f;
+		m->s.fd = -1;
+		m->last_t = NAN;
+		f->n++;
+		if (record != NULL) {
+			char path[PATH_MAX];
+
+			if (record_dir)
+				snprintf(path, sizeof(path), "%s/%s.csv", record,
+				    sc->name);
+			else
+				snprintf(path, sizeof(path), "%s", record);
+			if (open_recording(m, path, err, errsz) == -1)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	fleet_close(f);
+	return -1;
+}
+
+static void
+failed(struct fleet *f, struct fleet_member *m, const struct sensor_clock *now)
+{
+	double wait;
+
+	if (m->open)
+		m->s.ops->close(&m->s);
+	m->open = 0;
+	m->s.fd = -1;
+	m->failures++;
+	if (m->failures < FAULT_AFTER)
+		wait = RETRY_FIRST_S;
+	else
+		wait = fmin(RETRY_MIN_S * ldexp(1, m->failures - FAULT_AFTER),
+		    RETRY_MAX_S);
+	m->retry_at = now->mono + wait;
+	if (m->failures >= FAULT_AFTER && !m->reported) {
+		log_err("%s: %s (retrying)", m->s.conf->name, m->s.error);
+		m->reported = 1;
+		f->fault(f->ctx, m->s.index, 1, m->s.error, now->unix);
+	} else
+		log_info("%s: %s (retry in %.1f s)", m->s.conf->name,
+		    m->s.error, wait);
+}
+
+static void
+working(struct fleet *f, struct fleet_member *m, const struct sensor_clock *now)
+{
+	m->failures = 0;
+	if (m->reported) {
+		log_notice("%s: working again", m->s.conf->name);
+		m->reported = 0;
+		f->fault(f->ctx, m->s.index, 0, "", now->unix);
+	}
+}
+
+static void
+read_member(struct fleet *f, struct fleet_member *m,
+    const struct sensor_clock *now)
+{
+	if (m->s.ops->read(&m->s, now) == -1) {
+		failed(f, m, now);
+		return;
+	}
+	if (m->s.overflows != m->overflows_seen) {
+		log_warn("%s: the sensor's FIFO overflowed: samples were lost "
+		    "(%lu times so far)", m->s.conf->name, m->s.overflows);
+		m->overflows_seen = m->s.overflows;
+	}
+	working(f, m, now);
+}
+
+void
+fleet_service(struct fleet *f, const struct sensor_clock *now,
+    const struct pollfd *pfd, int npfd)
+{
+	int i, j;
+
+	for (i = 0; i < f->n; i++) {
+		struct fleet_member *m = &f->m[i];
+		int readable = 0;
+
+		if (!m->open) {
+			if (now->mono < m->retry_at)
+				continue;
+			m->s.error[0] = '\0';
+			m->s.overflows = m->overflows_seen = 0;
+			if (m->s.ops->open(&m->s, now) == -1) {
+				m->open = 1;	/* close what open left */
+				failed(f, m, now);
+				continue;
+			}
+			m->open = 1;
+			log_info("%s: %s sensor open", m->s.conf->name, m->type);
+			/* Woken by its fd only: nothing to read to prove it. */
+			if (m->s.next_read == 0)
+				working(f, m, now);
+			continue;
+		}
+		for (j = 0; j < npfd; j++)
+			if (m->s.fd >= 0 && pfd[j].fd == m->s.fd &&
+			    pfd[j].revents != 0)
+				readable = 1;
+		if (readable || (m->s.next_read > 0 &&
+		    now->mono >= m->s.next_read))
+			read_member(f, m, now);
+	}
+}
+
+int
+fleet_pollfds(const struct fleet *f, struct pollfd *pfd, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->n && n < max; i++)
+		if (f->m[i].open && f->m[i].s.fd >= 0)
+			pfd[n++] = (struct pollfd){ f->m[i].s.fd, POLLIN, 0 };
+	return n;
+}
+
+double
+fleet_next_wake(const struct fleet *f)
+{
+	double wake = INFINITY;
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		const struct fleet_member *m = &f->m[i];
+		double t = m->open ? m->s.next_read : m->retry_at;
+
+		if ((!m->open || t > 0) && t < wake)
+			wake = t;
+	}
+	return wake;
+}
+
+double
+fleet_data_time(const struct fleet *f, const struct sensor_clock *now)
+{
+	double t = now->unix;
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		const struct fleet_member *m = &f->m[i];
+
+		if (m->open && m->s.ops->kind == REC_ACCEL &&
+		    !isnan(m->last_t) && m->last_t < t)
+			t = m->last_t;
+	}
+	return fmax(t, now->unix - DATA_LAG_MAX_S);
+}
+
+int
+fleet_problem(const struct fleet *f)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->m[i].reported)
+			return 1;
+	return 0;
+}
+
+int
+fleet_record_failed(const struct fleet *f)
+{
+	int i;
+
+	if (f->record_failed)
+		return 1;
+	for (i = 0; i < f->n; i++)
+		if (f->m[i].rec != NULL && fflush(f->m[i].rec) == EOF) {
+			log_err("%s: %s", f->m[i].rec_path, strerror(errno));
+			return 1;
+		}
+	return 0;
+}
+
+void
+fleet_close(struct fleet *f)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++) {
+		struct fleet_member *m = &f->m[i];
+
+		if (m->open)
+			m->s.ops->close(&m->s);
+		m->open = 0;
+		if (m->rec != NULL && fclose(m->rec) == EOF)
+			log_err("%s: %s", m->rec_path, strerror(errno));
+		m->rec = NULL;
+	}
+	f->n = 0;
+}

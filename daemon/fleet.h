@@ -1,0 +1,69 @@
+/*
+ * The hardware sensors of a live run: opened through the driver registry,
+ * read when their fd wakes or their time comes, retried with back-off when
+ * they fail, and recorded (--record) as they go.  A failing sensor never
+ * stops the others; its fault and its return are reported once each.
+ */
+#ifndef LEGWATCH_FLEET_H
+#define LEGWATCH_FLEET_H
+
+#include <poll.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "../sensors/sensor.h"
+
+/* A sensor stopped (faulted = 1, with why) or came back (faulted = 0). */
+typedef void (*fleet_fault_fn)(void *ctx, int index, int faulted,
+    const char *error, double t);
+
+struct fleet_member {
+	struct sensor	 s;
+	const char	*type;
+	int		 open;
+	int		 failures;	/* in a row */
+	int		 reported;	/* a sensor_fault went out */
+	double		 retry_at;	/* monotonic */
+	double		 last_t;	/* of the last sample */
+	unsigned long	 overflows_seen;
+	FILE		*rec;
+	char		 rec_path[PATH_MAX];
+};
+
+struct fleet {
+	struct fleet_member	 m[CONFIG_MAX_SENSORS];
+	int			 n;
+	sensor_emit_fn		 emit;
+	fleet_fault_fn		 fault;
+	void			*ctx;
+	int			 record_failed;
+};
+
+/*
+ * Sets up one member per configured sensor (none opened yet) and the
+ * recording files: record is a directory (one <sensor>.csv each) or,
+ * with one sensor, a file.  0, or -1 with err.
+ */
+int	fleet_init(struct fleet *f, const struct config *conf,
+	    const char *record, sensor_emit_fn emit, fleet_fault_fn fault,
+	    void *ctx, char *err, size_t errsz);
+/* Opens what is closed and due, reads what is due or readable. */
+void	fleet_service(struct fleet *f, const struct sensor_clock *now,
+	    const struct pollfd *pfd, int npfd);
+/* The fds to poll; returns how many were added (at most max). */
+int	fleet_pollfds(const struct fleet *f, struct pollfd *pfd, int max);
+/* When the next read or retry is due (monotonic), or INFINITY. */
+double	fleet_next_wake(const struct fleet *f);
+/*
+ * The time up to which every working sensor has handed in its samples:
+ * accelerometers deliver a FIFO's worth at once, so "now" for detection
+ * lags the clock by their drain interval.
+ */
+double	fleet_data_time(const struct fleet *f, const struct sensor_clock *now);
+/* Some sensor is not working. */
+int	fleet_problem(const struct fleet *f);
+/* A recording could not be written: the run should stop. */
+int	fleet_record_failed(const struct fleet *f);
+void	fleet_close(struct fleet *f);
+
+#endif
