@@ -1,0 +1,311 @@
+/*
+ * InvenSense MPU-6050 accelerometer (gyroscope unused) over I2C.  The
+ * accelerometer fills the chip's 1024-byte FIFO at the configured rate
+ * and the daemon drains it in I2C-block reads, so it wakes a few times a
+ * second at most, not at the sample rate.
+ *
+ * The chip has no FIFO watermark interrupt (only data ready, which fires
+ * every sample, and FIFO overflow).  With an interrupt line the overflow
+ * interrupt is used: a lost edge costs nothing, a caught one resets the
+ * FIFO at once; draining stays on the timer.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../daemon/config.h"
+#include "gpio.h"
+#include "i2c.h"
+#include "sensor.h"
+
+#define MPU_ADDR		0x68
+#define MPU_ID			0x68	/* WHO_AM_I whatever AD0 is */
+
+#define MPU_SMPLRT_DIV		0x19	/* rate = 1 kHz / (1 + div) */
+#define MPU_CONFIG		0x1a	/* DLPF_CFG in bits 2:0 */
+#define MPU_ACCEL_CONFIG	0x1c	/* AFS_SEL in bits 4:3 */
+#define MPU_FIFO_EN		0x23
+#define  MPU_FIFO_EN_ACCEL	0x08
+#define MPU_INT_PIN_CFG		0x37	/* 0: active high, push-pull, pulse */
+#define MPU_INT_ENABLE		0x38
+#define  MPU_INT_FIFO_OFLOW	0x10
+#define MPU_INT_STATUS		0x3a	/* cleared by reading it */
+#define MPU_USER_CTRL		0x6a
+#define  MPU_USER_FIFO_EN	0x40
+#define  MPU_USER_FIFO_RESET	0x04
+#define MPU_PWR_MGMT_1		0x6b
+#define  MPU_PWR_RESET		0x80
+#define  MPU_PWR_SLEEP		0x40
+#define MPU_PWR_MGMT_2		0x6c
+#define  MPU_PWR_STBY_GYRO	0x07	/* the gyroscope is not needed */
+#define MPU_FIFO_COUNTH		0x72
+#define MPU_FIFO_R_W		0x74
+#define MPU_WHO_AM_I		0x75
+
+#define MPU_FIFO_SIZE		1024
+#define MPU_SAMPLE_BYTES	6	/* X, Y, Z, each big-endian */
+/* Whole samples per block read. */
+#define MPU_CHUNK		(I2C_BLOCK_MAX / MPU_SAMPLE_BYTES * \
+				    MPU_SAMPLE_BYTES)
+/* Power-on after a reset: the datasheet's 100 ms start-up. */
+#define MPU_RESET_NS		100000000L
+
+#define DRAIN_S			1.0	/* about once a second */
+
+struct mpu {
+	struct i2c_bus		*bus;
+	int			 addr;
+	int			 range_g;
+	double			 rate;		/* Hz, what the chip does */
+	double			 drain_s;
+	struct fifo_clock	 clock;
+	struct gpio_line	*line;
+	int			 configured;	/* it is ours to put to sleep */
+};
+
+/* A big-endian two's complement word. */
+static int
+be16(const uint8_t *p)
+{
+	int v = p[0] << 8 | p[1];
+
+	return v >= 0x8000 ? v - 0x10000 : v;
+}
+
+/*
+ * The divider giving the rate nearest to the one asked for.  The DLPF is
+ * on, so the base is 1 kHz.
+ */
+static int
+mpu_divider(int rate_hz)
+{
+	int div, best = 0;
+	double err, best_err = -1;
+
+	for (div = 0; div <= 255; div++) {
+		err = 1000.0 / (1 + div) - rate_hz;
+		if (err < 0)
+			err = -err;
+		if (best_err < 0 || err < best_err) {
+			best = div;
+			best_err = err;
+		}
+	}
+	return best;
+}
+
+/* The widest accelerometer bandwidth still below half the rate. */
+static int
+mpu_dlpf(double rate)
+{
+	static const double bw[] = { 0, 184, 94, 44, 21, 10, 5 };
+	int cfg;
+
+	for (cfg = 1; cfg < 6; cfg++)
+		if (bw[cfg] < rate / 2)
+			break;
+	return cfg;
+}
+
+static int
+mpu_fifo_reset(struct mpu *m)
+{
+	if (i2c_write_byte(m->bus, MPU_USER_CTRL, MPU_USER_FIFO_RESET) == -1)
+		return -1;
+	return i2c_write_byte(m->bus, MPU_USER_CTRL, MPU_USER_FIFO_EN);
+}
+
+static void
+mpu_close(struct sensor *s)
+{
+	struct mpu *m = s->priv;
+
+	if (m == NULL)
+		return;
+	/* Leaves the chip asleep rather than filling its FIFO for no one. */
+	if (m->configured)
+		(void)i2c_write_byte(m->bus, MPU_PWR_MGMT_1, MPU_PWR_SLEEP);
+	i2c_sensor_close(s, m->bus);
+	if (m->line != NULL)
+		gpio_release(m->line);
+	free(m);
+	s->priv = NULL;
+	s->fd = -1;
+}
+
+static int
+mpu_open(struct sensor *s, const struct sensor_clock *now)
+{
+	const struct sensor_conf *c = s->conf;
+	struct timespec ts = { 0, MPU_RESET_NS };
+	struct gpio_input_conf gc;
+	char err[GPIO_ERR_MAX];
+	struct mpu *m;
+	uint8_t id, afs;
+	int div;
+
+	s->fd = -1;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return sensor_fail(s, "%s: %s", c->name, strerror(errno));
+	s->priv = m;
+	m->addr = c->address ? c->address : MPU_ADDR;
+	switch (c->range_g) {
+	case 0:
+	case 2:
+		afs = 0;
+		m->range_g = 2;
+		break;
+	case 4:
+		afs = 1;
+		m->range_g = 4;
+		break;
+	case 8:
+		afs = 2;
+		m->range_g = 8;
+		break;
+	case 16:
+		afs = 3;
+		m->range_g = 16;
+		break;
+	default:
+		return i2c_sensor_failx(s, m->addr,
+		    "range %d g: the chip has 2, 4, 8 or 16", c->range_g);
+	}
+	div = mpu_divider(c->rate_hz > 0 ? c->rate_hz : 50);
+	m->rate = 1000.0 / (1 + div);
+	/* Drained before it is half full, whatever the rate. */
+	m->drain_s = MPU_FIFO_SIZE / MPU_SAMPLE_BYTES / m->rate / 2;
+	if (m->drain_s > DRAIN_S)
+		m->drain_s = DRAIN_S;
+	fifo_clock_init(&m->clock, 1.0 / m->rate);
+
+	if ((m->bus = i2c_sensor_open(s, m->addr)) == NULL)
+		return -1;
+	if (i2c_read_byte(m->bus, MPU_WHO_AM_I, &id) == -1)
+		return i2c_sensor_fail(s, m->addr, "read WHO_AM_I");
+	if (id != MPU_ID)
+		return i2c_sensor_failx(s, m->addr, "WHO_AM_I is 0x%02x, "
+		    "expected 0x%02x: not an MPU-6050", id, MPU_ID);
+	/*
+	 * A reset clears whatever an earlier run left.  The reset bit
+	 * clears itself, but polling it would spin forever on a stand-in
+	 * that is plain memory: wait the start-up time instead.
+	 */
+	if (i2c_write_byte(m->bus, MPU_PWR_MGMT_1, MPU_PWR_RESET) == -1)
+		return i2c_sensor_fail(s, m->addr, "reset");
+	m->configured = 1;
+	nanosleep(&ts, NULL);
+	/* Awake on the internal oscillator: the gyroscope stays off. */
+	if (i2c_write_byte(m->bus, MPU_PWR_MGMT_1, 0x00) == -1 ||
+	    i2c_write_byte(m->bus, MPU_PWR_MGMT_2, MPU_PWR_STBY_GYRO) == -1 ||
+	    i2c_write_byte(m->bus, MPU_CONFIG,
+	    (uint8_t)mpu_dlpf(m->rate)) == -1 ||
+	    i2c_write_byte(m->bus, MPU_SMPLRT_DIV, (uint8_t)div) == -1 ||
+	    i2c_write_byte(m->bus, MPU_ACCEL_CONFIG, (uint8_t)(afs << 3)) == -1)
+		return i2c_sensor_fail(s, m->addr, "configure");
+	if (c->gpio_line >= 0) {
+		memset(&gc, 0, sizeof(gc));
+		gc.chip = c->chip;
+		gc.offset = (unsigned)c->gpio_line;
+		gc.active_low = c->active_low;
+		gc.bias = c->bias;
+		gc.debounce_ms = 0;	/* a 50 us pulse */
+		gc.consumer = "legwatchd";
+		if ((m->line = gpio_request_input(&gc, err,
+		    sizeof(err))) == NULL)
+			return sensor_fail(s, "%s: mpu6050 interrupt: %s",
+			    c->name, err);
+		if (i2c_write_byte(m->bus, MPU_INT_PIN_CFG, 0x00) == -1 ||
+		    i2c_write_byte(m->bus, MPU_INT_ENABLE,
+		    MPU_INT_FIFO_OFLOW) == -1)
+			return i2c_sensor_fail(s, m->addr,
+			    "configure the interrupt");
+		s->fd = gpio_fd(m->line);
+	} else if (i2c_write_byte(m->bus, MPU_INT_ENABLE, 0x00) == -1)
+		return i2c_sensor_fail(s, m->addr, "configure");
+	if (mpu_fifo_reset(m) == -1 ||
+	    i2c_write_byte(m->bus, MPU_FIFO_EN, MPU_FIFO_EN_ACCEL) == -1)
+		return i2c_sensor_fail(s, m->addr, "enable the FIFO");
+	s->next_read = now->mono + m->drain_s;
+	return 0;
+}
+
+static int
+mpu_clear_edges(struct sensor *s, struct mpu *m)
+{
+	struct gpio_edge edges[16];
+	char err[GPIO_ERR_MAX];
+	int n;
+
+	do {
+		n = gpio_read_edges(m->line, edges, 16, err, sizeof(err));
+		if (n == -1)
+			return sensor_fail(s, "%s: mpu6050 interrupt: %s",
+			    s->conf->name, err);
+	} while (n == 16);
+	return 0;
+}
+
+static int
+mpu_read(struct sensor *s, const struct sensor_clock *now)
+{
+	struct mpu *m = s->priv;
+	uint8_t buf[MPU_FIFO_SIZE], cnt[2], status;
+	size_t count, len, at, chunk;
+	double first, spacing, scale;
+	struct sample smp;
+	int i, n;
+
+	s->next_read = now->mono + m->drain_s;
+	if (m->line != NULL && mpu_clear_edges(s, m) == -1)
+		return -1;
+	if (i2c_read_byte(m->bus, MPU_INT_STATUS, &status) == -1)
+		return i2c_sensor_fail(s, m->addr, "read INT_STATUS");
+	if (i2c_read_block(m->bus, MPU_FIFO_COUNTH, cnt, 2) == -1)
+		return i2c_sensor_fail(s, m->addr, "read FIFO_COUNT");
+	count = (size_t)cnt[0] << 8 | cnt[1];
+	if (count > MPU_FIFO_SIZE)
+		return i2c_sensor_failx(s, m->addr,
+		    "FIFO_COUNT %zu is more than the FIFO holds", count);
+	/*
+	 * Full, the FIFO overwrites its oldest bytes, so what is left no
+	 * longer starts on a sample: drop it all and start time again.
+	 */
+	if ((status & MPU_INT_FIFO_OFLOW) || count == MPU_FIFO_SIZE) {
+		if (mpu_fifo_reset(m) == -1)
+			return i2c_sensor_fail(s, m->addr,
+			    "reset the FIFO");
+		s->overflows++;
+		fifo_clock_restart(&m->clock);
+		return 0;
+	}
+	len = count / MPU_SAMPLE_BYTES * MPU_SAMPLE_BYTES;
+	for (at = 0; at < len; at += chunk) {
+		chunk = len - at < MPU_CHUNK ? len - at : MPU_CHUNK;
+		if (i2c_read_block(m->bus, MPU_FIFO_R_W, buf + at,
+		    chunk) == -1)
+			return i2c_sensor_fail(s, m->addr, "read FIFO");
+	}
+	n = (int)(len / MPU_SAMPLE_BYTES);
+	fifo_clock_place(&m->clock, n, now->unix, &first, &spacing);
+	scale = m->range_g / 32768.0;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = buf + i * MPU_SAMPLE_BYTES;
+
+		smp.t = first + i * spacing;
+		smp.v[0] = be16(p) * scale;
+		smp.v[1] = be16(p + 2) * scale;
+		smp.v[2] = be16(p + 4) * scale;
+		s->emit(s->ctx, s->index, &smp);
+	}
+	return 0;
+}
+
+const struct sensor_ops mpu6050_ops = {
+	.type = "mpu6050",
+	.kind = REC_ACCEL,
+	.open = mpu_open,
+	.read = mpu_read,
+	.close = mpu_close,
+};
