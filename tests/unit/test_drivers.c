@@ -1,0 +1,1178 @@
+/*
+ * The chip drivers against the in-process register model (model_i2c.c)
+ * and a temporary sysfs: IDs checked, registers configured, raw bytes
+ * turned into exact g and °C, FIFOs drained in order with exact times,
+ * overflows seen, bad CRCs and power-on values refused, and faults named
+ * with the sensor and the errno text.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../daemon/config.h"
+#include "../../sensors/sensor.h"
+#include "model_i2c.h"
+
+extern const struct sensor_ops mpu6050_ops, adxl345_ops, sht3x_ops,
+    bme280_ops, ds18b20_ops;
+
+#define MAXGOT	512
+#define EXACT	1e-9	/* times: sums of periods, exact to rounding */
+
+struct got {
+	int		n;
+	int		index;
+	struct sample	s[MAXGOT];
+};
+
+struct rig {
+	struct model_i2c	m;
+	struct sensor_conf	c;
+	struct sensor		s;
+	struct got		g;
+};
+
+static void
+collect(void *ctx, int index, const struct sample *smp)
+{
+	struct got *g = ctx;
+
+	assert_true(g->n < MAXGOT);
+	g->index = index;
+	g->s[g->n++] = *smp;
+}
+
+static struct rig *
+rig_new(const struct sensor_ops *ops, const char *type)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+
+	assert_non_null(r);
+	model_i2c_init(&r->m);
+	snprintf(r->c.name, sizeof(r->c.name), "ankle");
+	assert_int_equal(sensor_type_from_name(type, &r->c.type), 0);
+	r->c.bus = 1;
+	r->c.gpio_line = -1;
+	r->s.ops = ops;
+	r->s.conf = &r->c;
+	r->s.index = 3;
+	r->s.emit = collect;
+	r->s.ctx = &r->g;
+	r->s.fd = -1;
+	r->s.i2c = &r->m.bus;
+	return r;
+}
+
+static void
+rig_free(struct rig *r)
+{
+	r->s.ops->close(&r->s);
+	assert_null(r->s.priv);
+	free(r);
+}
+
+static struct sensor_clock
+at(double unix, double mono)
+{
+	struct sensor_clock c = { unix, mono };
+
+	return c;
+}
+
+/* ---- MPU-6050 ---- */
+
+#define MPU_SMPLRT_DIV		0x19
+#define MPU_CONFIG		0x1a
+#define MPU_ACCEL_CONFIG	0x1c
+#define MPU_FIFO_EN		0x23
+#define MPU_INT_ENABLE		0x38
+#define MPU_USER_CTRL		0x6a
+#define MPU_PWR_MGMT_1		0x6b
+#define MPU_PWR_MGMT_2		0x6c
+#define MPU_WHO_AM_I		0x75
+
+static void
+test_mpu_wrong_id(void **state)
+{
+	struct rig *r = rig_new(&mpu6050_ops, "mpu6050");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+
+	(void)state;
+	d->reg[MPU_WHO_AM_I] = 0x70;	/* an MPU-6500 */
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	    "WHO_AM_I is 0x70, expected 0x68: not an MPU-6050");
+	/* Not ours: nothing was written to it. */
+	assert_int_equal(d->reg[MPU_PWR_MGMT_1], 0x40);
+	rig_free(r);
+}
+
+static void
+test_mpu_absent(void **state)
+{
+	struct rig *r = rig_new(&mpu6050_ops, "mpu6050");
+	struct sensor_clock now = at(1000, 50);
+
+	(void)state;
+	model_i2c_add(&r->m, 0x69, MODEL_MPU6050);	/* AD0 high */
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	    "read WHO_AM_I: Remote I/O error");
+	rig_free(r);
+	/* Named by its address, it is found. */
+	r = rig_new(&mpu6050_ops, "mpu6050");
+	model_i2c_add(&r->m, 0x69, MODEL_MPU6050);
+	r->c.address = 0x69;
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+	rig_free(r);
+}
+
+static void
+test_mpu_config(void **state)
+{
+	static const struct {
+		int	range, rate;
+		uint8_t	afs, div, dlpf;
+		double	drain;
+	} t[] = {
+		{ 0, 0, 0x00, 19, 4, 1.0 },	/* defaults: 2 g, 50 Hz */
+		/* 170 samples fill the FIFO: drained when half full. */
+		{ 8, 100, 0x10, 9, 3, 0.85 },
+		{ 16, 1000, 0x18, 0, 1, 0.085 },
+		{ 4, 30, 0x08, 32, 5, 1.0 },	/* 30.30 Hz is the nearest */
+		{ 2, 5, 0x00, 199, 6, 1.0 },
+	};
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d;
+	struct rig *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = rig_new(&mpu6050_ops, "mpu6050");
+		d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+		r->c.range_g = t[i].range;
+		r->c.rate_hz = t[i].rate;
+		assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+		assert_int_equal(d->reg[MPU_ACCEL_CONFIG], t[i].afs);
+		assert_int_equal(d->reg[MPU_SMPLRT_DIV], t[i].div);
+		assert_int_equal(d->reg[MPU_CONFIG], t[i].dlpf);
+		assert_int_equal(d->reg[MPU_FIFO_EN], 0x08);
+		assert_int_equal(d->reg[MPU_USER_CTRL], 0x40);
+		assert_int_equal(d->reg[MPU_PWR_MGMT_1], 0x00);
+		assert_int_equal(d->reg[MPU_PWR_MGMT_2], 0x07);
+		assert_int_equal(d->reg[MPU_INT_ENABLE], 0x00);
+		assert_int_equal(r->s.fd, -1);
+		assert_true(fabs(r->s.next_read - (50 + t[i].drain)) < EXACT);
+		rig_free(r);
+	}
+	r = rig_new(&mpu6050_ops, "mpu6050");
+	model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+	r->c.range_g = 3;
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	    "range 3 g: the chip has 2, 4, 8 or 16");
+	rig_free(r);
+}
+
+static void
+test_mpu_convert(void **state)
+{
+	static const struct {
+		int	range;
+		int	raw;
+		double	g;
+	} t[] = {
+		{ 2, 16384, 1.0 },
+		{ 2, -16384, -1.0 },
+		{ 2, 32767, 1.99993896484375 },
+		{ 2, -32768, -2.0 },
+		{ 2, 1, 0.00006103515625 },
+		{ 4, 8192, 1.0 },
+		{ 8, -4096, -1.0 },
+		{ 16, 2048, 1.0 },
+		{ 16, 1, 0.00048828125 },
+		{ 16, -32768, -16.0 },
+	};
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d;
+	struct rig *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = rig_new(&mpu6050_ops, "mpu6050");
+		d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+		r->c.range_g = t[i].range;
+		assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+		assert_int_equal(model_mpu_push(d, t[i].raw, 0, -t[i].raw), 1);
+		now = at(1001, 51);
+		assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+		assert_int_equal(r->g.n, 1);
+		assert_true(r->g.s[0].v[0] == t[i].g);
+		assert_true(r->g.s[0].v[1] == 0.0);
+		/* -(-32768) does not fit: the chip's word wraps. */
+		if (t[i].raw != -32768)
+			assert_true(r->g.s[0].v[2] == -t[i].g);
+		assert_true(r->g.s[0].t == 1001.0);
+		rig_free(r);
+	}
+}
+
+/* n samples of x = first, first + 1, ... */
+static void
+mpu_push_n(struct model_dev *d, int first, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(model_mpu_push(d, first + i, -(first + i),
+		    16384), 1);
+}
+
+/* The got samples from `from` on: x counting up from x0, times t0 + k p. */
+static void
+check_run(const struct got *g, int from, int n, int x0, double t0,
+    double p, double scale)
+{
+	int k;
+
+	assert_int_equal(g->n, from + n);
+	for (k = 0; k < n; k++) {
+		const struct sample *smp = &g->s[from + k];
+
+		assert_true(smp->v[0] == (x0 + k) * scale);
+		assert_true(smp->v[1] == -(x0 + k) * scale);
+		if (fabs(smp->t - (t0 + k * p)) > EXACT)
+			fail_msg("sample %d: t %.9f, expected %.9f", from + k,
+			    smp->t, t0 + k * p);
+	}
+}
+
+static void
+test_mpu_fifo_times(void **state)
+{
+	struct rig *r = rig_new(&mpu6050_ops, "mpu6050");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+	const double sc = 2 / 32768.0, p = 0.02;
+	double step;
+
+	(void)state;
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+	/* Nothing yet: nothing handed out. */
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 0);
+
+	/* First drain: the newest at now, the rest 20 ms apart before. */
+	mpu_push_n(d, 0, 50);
+	now = at(1001, 51);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.index, 3);
+	check_run(&r->g, 0, 50, 0, 1001 - 49 * p, p, sc);
+	assert_true(fabs(r->s.next_read - 52) < EXACT);
+	assert_int_equal(d->fifo_len, 0);
+
+	/* The sample clock carries on. */
+	mpu_push_n(d, 50, 50);
+	now = at(1002, 52);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 50, 50, 50, 1001 + p, p, sc);
+
+	/* Two samples short of now: within the slack, still carried on. */
+	mpu_push_n(d, 100, 48);
+	now = at(1003, 53);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 100, 48, 100, 1002 + p, p, sc);
+
+	/* Twelve short (0.24 s behind): anchored to now again. */
+	mpu_push_n(d, 148, 40);
+	now = at(1004, 54);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 148, 40, 148, 1004 - 39 * p, p, sc);
+
+	/*
+	 * Ten too many (0.2 s ahead): going back would reverse time, so
+	 * the 60 are spread over the second since the last one.
+	 */
+	mpu_push_n(d, 188, 60);
+	now = at(1005, 55);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	step = 1.0 / 60;
+	check_run(&r->g, 188, 60, 188, 1004 + step, step, sc);
+	assert_true(fabs(r->g.s[247].t - 1005) < EXACT);
+	rig_free(r);
+}
+
+static void
+test_mpu_fifo_full_drain(void **state)
+{
+	struct rig *r = rig_new(&mpu6050_ops, "mpu6050");
+	struct sensor_clock now = at(2000, 10);
+	struct model_dev *d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+	unsigned long before;
+
+	(void)state;
+	r->c.rate_hz = 100;
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+	/* 170 samples, 1020 bytes: the most that is not an overflow. */
+	mpu_push_n(d, -85, 170);
+	now = at(2001.7, 11.7);
+	before = r->m.transfers;
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 0, 170, -85, 2001.7 - 169 * 0.01, 0.01,
+	    2 / 32768.0);
+	/* Status, count, then 30-byte blocks: 34 of them. */
+	assert_int_equal(r->m.transfers - before, 2 + 34);
+	assert_int_equal(r->s.overflows, 0);
+	rig_free(r);
+}
+
+static void
+test_mpu_overflow(void **state)
+{
+	struct rig *r = rig_new(&mpu6050_ops, "mpu6050");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+
+	(void)state;
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+	mpu_push_n(d, 0, 20);
+	now = at(1000.4, 50.4);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 20);
+	/* 171 samples do not fit in 1024 bytes. */
+	mpu_push_n(d, 20, 171);
+	assert_int_equal(d->fifo_len, 1024);
+	now = at(1004, 54);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->s.overflows, 1);
+	assert_int_equal(r->g.n, 20);		/* the torn FIFO dropped */
+	assert_int_equal(d->fifo_len, 0);	/* and reset */
+	assert_int_equal(d->reg[MPU_USER_CTRL], 0x40);
+	/* Time starts again at the next drain: a gap, not a smear. */
+	mpu_push_n(d, 500, 10);
+	now = at(1005, 55);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 20, 10, 500, 1005 - 9 * 0.02, 0.02, 2 / 32768.0);
+	assert_int_equal(r->s.overflows, 1);
+	rig_free(r);
+}
+
+static void
+test_mpu_faults(void **state)
+{
+	struct rig *r = rig_new(&mpu6050_ops, "mpu6050");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
+
+	(void)state;
+	model_i2c_fail(&r->m, 1, ETIMEDOUT);
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	    "read WHO_AM_I: Connection timed out");
+	mpu6050_ops.close(&r->s);
+
+	assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
+	model_i2c_fail(&r->m, 1, EREMOTEIO);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	    "read INT_STATUS: Remote I/O error");
+	/* The FIFO's data read fails: status and count went through. */
+	mpu_push_n(d, 0, 10);
+	model_i2c_fail_after(&r->m, 2, 1, ETIMEDOUT);
+	assert_int_equal(mpu6050_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	    "read FIFO: Connection timed out");
+	assert_int_equal(r->g.n, 0);
+	rig_free(r);
+}
+
+/* ---- ADXL345 ---- */
+
+#define ADXL_DEVID		0x00
+#define ADXL_BW_RATE		0x2c
+#define ADXL_POWER_CTL		0x2d
+#define ADXL_INT_ENABLE		0x2e
+#define ADXL_DATA_FORMAT	0x31
+#define ADXL_FIFO_CTL		0x38
+
+static void
+test_adxl_wrong_id(void **state)
+{
+	struct rig *r = rig_new(&adxl345_ops, "adxl345");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x53, MODEL_ADXL345);
+
+	(void)state;
+	d->reg[ADXL_DEVID] = 0xe6;
+	assert_int_equal(adxl345_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: adxl345 on /dev/i2c-1 0x53: "
+	    "DEVID is 0xe6, expected 0xe5: not an ADXL345");
+	assert_int_equal(d->reg[ADXL_POWER_CTL], 0);
+	rig_free(r);
+}
+
+static void
+test_adxl_config(void **state)
+{
+	static const struct {
+		int	range, rate;
+		uint8_t	format, code;
+		double	drain;
+	} t[] = {
+		{ 0, 0, 0x08, 0x09, 0.32 },	/* 2 g, 50 Hz */
+		{ 4, 100, 0x09, 0x0a, 0.16 },
+		{ 8, 30, 0x0a, 0x08, 0.64 },	/* 25 Hz is the nearest */
+		{ 16, 10, 0x0b, 0x07, 1.0 },	/* 12.5 Hz */
+	};
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d;
+	struct rig *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		r = rig_new(&adxl345_ops, "adxl345");
+		d = model_i2c_add(&r->m, 0x53, MODEL_ADXL345);
+		r->c.range_g = t[i].range;
+		r->c.rate_hz = t[i].rate;
+		assert_int_equal(adxl345_ops.open(&r->s, &now), 0);
+		assert_int_equal(d->reg[ADXL_DATA_FORMAT], t[i].format);
+		assert_int_equal(d->reg[ADXL_BW_RATE], t[i].code);
+		assert_int_equal(d->reg[ADXL_FIFO_CTL], 0x80 | 16);
+		assert_int_equal(d->reg[ADXL_POWER_CTL], 0x08);
+		assert_int_equal(d->reg[ADXL_INT_ENABLE], 0);
+		assert_true(fabs(r->s.next_read - (50 + t[i].drain)) < EXACT);
+		rig_free(r);
+	}
+}
+
+static void
+test_adxl_fifo(void **state)
+{
+	static const struct {
+		int	raw;
+		double	g;
+	} conv[] = {
+		{ 256, 1.0 }, { -256, -1.0 }, { 1, 0.00390625 },
+		{ 4095, 15.99609375 }, { -4096, -16.0 }, { 0, 0.0 },
+	};
+	struct rig *r = rig_new(&adxl345_ops, "adxl345");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x53, MODEL_ADXL345);
+	size_t i;
+	int k;
+
+	(void)state;
+	r->c.range_g = 16;
+	assert_int_equal(adxl345_ops.open(&r->s, &now), 0);
+	for (i = 0; i < sizeof(conv) / sizeof(conv[0]); i++)
+		assert_int_equal(model_adxl_push(d, conv[i].raw, -conv[i].raw,
+		    256), 1);
+	now = at(1000.5, 50.5);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 6);
+	for (i = 0; i < 6; i++) {
+		assert_true(r->g.s[i].v[0] == conv[i].g);
+		assert_true(r->g.s[i].v[1] == -conv[i].g);
+		assert_true(r->g.s[i].v[2] == 1.0);
+		assert_true(fabs(r->g.s[i].t - (1000.5 - (5 - (int)i) *
+		    0.02)) < EXACT);
+	}
+	assert_int_equal(model_adxl_entries(d), 0);
+	assert_true(fabs(r->s.next_read - 50.82) < EXACT);
+
+	/* 16 more, read 0.32 s on: carried on, 20 ms apart. */
+	for (k = 0; k < 16; k++)
+		model_adxl_push(d, k, -k, 0);
+	now = at(1000.82, 50.82);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 6, 16, 0, 1000.52, 0.02, 1 / 256.0);
+	rig_free(r);
+}
+
+static void
+test_adxl_overflow(void **state)
+{
+	struct rig *r = rig_new(&adxl345_ops, "adxl345");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x53, MODEL_ADXL345);
+	int k;
+
+	(void)state;
+	assert_int_equal(adxl345_ops.open(&r->s, &now), 0);
+	/* 32 fit. */
+	for (k = 0; k < 32; k++)
+		model_adxl_push(d, k, -k, 0);
+	now = at(1000.7, 50.7);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 0, 32, 0, 1000.7 - 31 * 0.02, 0.02, 1 / 256.0);
+	assert_int_equal(r->s.overflows, 0);
+	/* 33 do not. */
+	for (k = 0; k < 33; k++)
+		model_adxl_push(d, k, -k, 0);
+	now = at(1001.5, 51.5);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->s.overflows, 1);
+	assert_int_equal(r->g.n, 32);
+	assert_int_equal(model_adxl_entries(d), 0);
+	assert_int_equal(d->reg[ADXL_FIFO_CTL], 0x80 | 16);
+	for (k = 0; k < 4; k++)
+		model_adxl_push(d, 100 + k, -(100 + k), 0);
+	now = at(1002, 52);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), 0);
+	check_run(&r->g, 32, 4, 100, 1002 - 3 * 0.02, 0.02, 1 / 256.0);
+	rig_free(r);
+}
+
+static void
+test_adxl_faults(void **state)
+{
+	struct rig *r = rig_new(&adxl345_ops, "adxl345");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x1d, MODEL_ADXL345);
+
+	(void)state;
+	r->c.address = 0x1d;
+	r->c.bus = 3;
+	assert_int_equal(adxl345_ops.open(&r->s, &now), 0);
+	model_adxl_push(d, 1, 2, 3);
+	model_i2c_fail(&r->m, 1, EREMOTEIO);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: adxl345 on /dev/i2c-3 0x1d: "
+	    "read INT_SOURCE: Remote I/O error");
+	model_i2c_fail_after(&r->m, 2, 1, ETIMEDOUT);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: adxl345 on /dev/i2c-3 0x1d: "
+	    "read FIFO: Connection timed out");
+	rig_free(r);
+}
+
+/* ---- SHT3x ---- */
+
+static void
+test_sht_crc(void **state)
+{
+	const uint8_t beef[2] = { 0xbe, 0xef };
+
+	(void)state;
+	/* The datasheet's example, so the model's CRC is the chip's. */
+	assert_int_equal(model_sht_crc(beef, 2), 0x92);
+}
+
+static void
+test_sht_measure(void **state)
+{
+	static const struct {
+		uint16_t	raw;
+		double		c;
+	} t[] = {
+		{ 0x6666, 25.0 },		/* 175 * 26214 / 65535 = 70 */
+		{ 0x4000, -1.2493324177920186 },
+		{ 0x8000, 42.50133516441596 },
+		{ 0x2ea1, -13.124284733348592 },
+	};
+	struct rig *r = rig_new(&sht3x_ops, "sht3x");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x44, MODEL_SHT3X);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sht3x_ops.open(&r->s, &now), 0);
+	/* Open only asks for the status: no measurement yet. */
+	assert_int_equal(d->commands, 1);
+	assert_int_equal(d->last_cmd, 0xf32d);
+	assert_true(r->s.next_read == 50);
+	d->sht_hum = 0xbeef;	/* its CRC is the datasheet's 0x92 */
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		d->sht_temp = t[i].raw;
+		now = at(1000 + 60 * i, 50 + 60 * i);
+		assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+		assert_int_equal(d->last_cmd, 0x2400);
+		assert_int_equal(r->g.n, (int)i);
+		assert_true(fabs(r->s.next_read - (now.mono + 0.02)) < EXACT);
+		now.unix += 0.02;
+		now.mono += 0.02;
+		assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+		assert_int_equal(r->g.n, (int)i + 1);
+		assert_true(fabs(r->g.s[i].v[0] - t[i].c) < 1e-12);
+		assert_true(r->g.s[i].t == now.unix);
+		assert_true(fabs(r->s.next_read - (now.mono + 60)) < EXACT);
+	}
+	assert_true(r->g.s[0].v[0] == 25.0);
+	rig_free(r);
+}
+
+static void
+test_sht_errors(void **state)
+{
+	struct rig *r = rig_new(&sht3x_ops, "sht3x");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x44, MODEL_SHT3X);
+	char want[SENSOR_ERR_MAX];
+	uint8_t w[2] = { 0x66, 0x66 };
+
+	(void)state;
+	r->c.interval_s = 30;
+	assert_int_equal(sht3x_ops.open(&r->s, &now), 0);
+	d->sht_temp = 0x6666;
+	d->sht_hum = 0x8000;
+
+	/*
+	 * A bad CRC on either word is an error, and the next read starts
+	 * a new measurement.
+	 */
+	d->sht_bad_crc = 1;
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: sht3x on /dev/i2c-1 0x44: "
+	    "temperature CRC is 0x%02x, expected 0x%02x",
+	    model_sht_crc(w, 2) ^ 1, model_sht_crc(w, 2));
+	assert_string_equal(r->s.error, want);
+	assert_true(fabs(r->s.next_read - 80) < EXACT);
+	d->sht_bad_crc = 2;
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	assert_int_equal(d->commands, 3);
+	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
+	assert_non_null(strstr(r->s.error, "humidity CRC is"));
+	d->sht_bad_crc = 0;
+	assert_int_equal(r->g.n, 0);
+
+	/* Out of the range a bedroom has: 130 °C, -45 °C. */
+	d->sht_temp = 0xffff;
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	    "130.00 °C is outside -40..85 °C");
+	d->sht_temp = 0;
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
+	assert_non_null(strstr(r->s.error, "-45.00 °C is outside"));
+
+	/* The chip lost the measurement (a reset): the read is NACKed. */
+	d->sht_temp = 0x6666;
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	d->out_len = 0;
+	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	    "read the measurement: Remote I/O error");
+	model_i2c_fail(&r->m, 1, ETIMEDOUT);
+	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	    "start a measurement: Connection timed out");
+	/* And it recovers. */
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 1);
+	assert_true(r->g.s[0].v[0] == 25.0);
+	rig_free(r);
+
+	/* Nothing at 0x44, or something that is no SHT3x. */
+	r = rig_new(&sht3x_ops, "sht3x");
+	assert_int_equal(sht3x_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	    "send read status: Remote I/O error");
+	rig_free(r);
+	r = rig_new(&sht3x_ops, "sht3x");
+	model_i2c_add(&r->m, 0x44, MODEL_PLAIN);
+	assert_int_equal(sht3x_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	    "send read status: Operation not supported");
+	rig_free(r);
+}
+
+/* ---- BME280 ---- */
+
+#define BME_ID_REG		0xd0
+#define BME_RESET		0xe0
+#define BME_CTRL_HUM		0xf2
+#define BME_STATUS		0xf3
+#define BME_CTRL_MEAS		0xf4
+#define BME_TEMP_MSB		0xfa
+
+/*
+ * Bosch's worked compensation example (in the BMP280 datasheet, whose
+ * temperature formula and calibration registers the BME280 shares):
+ * T1 27504, T2 26435, T3 -1000, P1..P9.
+ */
+static struct model_dev *
+bme_model(struct rig *r)
+{
+	static const uint16_t cal[12] = {
+		27504, 26435, (uint16_t)-1000,
+		36477, (uint16_t)-10685, 3024, 2855, 140, (uint16_t)-7,
+		15500, (uint16_t)-14600, 6000,
+	};
+	struct model_dev *d = model_i2c_add(&r->m, 0x76, MODEL_PLAIN);
+	int i;
+
+	d->reg[BME_ID_REG] = 0x60;
+	for (i = 0; i < 12; i++) {
+		d->reg[0x88 + 2 * i] = (uint8_t)cal[i];
+		d->reg[0x89 + 2 * i] = (uint8_t)(cal[i] >> 8);
+	}
+	d->reg[0xa1] = 75;	/* dig_H1, unused */
+	return d;
+}
+
+static void
+bme_adc(struct model_dev *d, uint32_t adc)
+{
+	d->reg[BME_TEMP_MSB] = (uint8_t)(adc >> 12);
+	d->reg[BME_TEMP_MSB + 1] = (uint8_t)(adc >> 4);
+	d->reg[BME_TEMP_MSB + 2] = (uint8_t)(adc << 4);
+}
+
+static void
+test_bme_measure(void **state)
+{
+	struct rig *r = rig_new(&bme280_ops, "bme280");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = bme_model(r);
+
+	(void)state;
+	assert_int_equal(bme280_ops.open(&r->s, &now), 0);
+	assert_int_equal(d->reg[BME_RESET], 0xb6);
+	assert_int_equal(d->reg[BME_CTRL_MEAS], 0x00);	/* asleep */
+	assert_int_equal(d->reg[BME_CTRL_HUM], 0x00);
+	assert_true(r->s.next_read == 50);
+
+	/* adc_T 519888 gives 25.08 °C in the datasheet's example. */
+	bme_adc(d, 519888);
+	assert_int_equal(d->reg[BME_TEMP_MSB], 0x7e);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(d->reg[BME_CTRL_MEAS], 0x21);	/* forced, T x1 */
+	assert_true(fabs(r->s.next_read - 50.01) < EXACT);
+	/* Still measuring: looked at again 10 ms on. */
+	d->reg[BME_STATUS] = 0x08;
+	now = at(1000.01, 50.01);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 0);
+	assert_true(fabs(r->s.next_read - 50.02) < EXACT);
+	d->reg[BME_STATUS] = 0x00;
+	now = at(1000.02, 50.02);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 1);
+	assert_true(r->g.s[0].v[0] == 25.08);
+	assert_true(r->g.s[0].t == 1000.02);
+	assert_true(fabs(r->s.next_read - 110.02) < EXACT);
+
+	/* Below zero (the shifts of negative numbers): -12.64 °C. */
+	bme_adc(d, 400000);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 2);
+	assert_true(r->g.s[1].v[0] == -12.64);
+
+	/* Skipped (0x80000) and out of range (-44.36 °C) are errors. */
+	bme_adc(d, 0x80000);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "no temperature measured (0x80000)");
+	bme_adc(d, 300000);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "-44.36 °C is outside -40..85 °C");
+	assert_int_equal(r->g.n, 2);
+	rig_free(r);
+}
+
+static void
+test_bme_stuck(void **state)
+{
+	struct rig *r = rig_new(&bme280_ops, "bme280");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = bme_model(r);
+	int i;
+
+	(void)state;
+	r->c.interval_s = 10;
+	assert_int_equal(bme280_ops.open(&r->s, &now), 0);
+	bme_adc(d, 519888);
+	d->reg[BME_STATUS] = 0x08;
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	/* Nine more looks 10 ms apart, then it is a fault. */
+	for (i = 0; i < 9; i++) {
+		now.mono += 0.01;
+		assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	}
+	now.mono += 0.01;
+	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "still measuring after 100 ms");
+	assert_true(fabs(r->s.next_read - (now.mono + 10)) < EXACT);
+	/* It starts over. */
+	d->reg[BME_STATUS] = 0;
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 0);
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	assert_true(r->g.s[0].v[0] == 25.08);
+	rig_free(r);
+}
+
+static void
+test_bme_no_chip(void **state)
+{
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d;
+	struct rig *r;
+	int i;
+
+	(void)state;
+	r = rig_new(&bme280_ops, "bme280");
+	d = bme_model(r);
+	d->reg[BME_ID_REG] = 0x58;
+	assert_int_equal(bme280_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "chip id is 0x58, expected 0x60: not a BME280 (0x58 is a BMP280)");
+	rig_free(r);
+
+	r = rig_new(&bme280_ops, "bme280");
+	d = model_i2c_add(&r->m, 0x76, MODEL_PLAIN);
+	d->reg[BME_ID_REG] = 0x60;
+	assert_int_equal(bme280_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "calibration is all 0x00: no chip there");
+	rig_free(r);
+
+	r = rig_new(&bme280_ops, "bme280");
+	r->c.address = 0x77;
+	d = model_i2c_add(&r->m, 0x77, MODEL_PLAIN);
+	d->reg[BME_ID_REG] = 0x60;
+	for (i = 0x88; i <= 0xa1; i++)
+		d->reg[i] = 0xff;
+	assert_int_equal(bme280_ops.open(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x77: "
+	    "calibration is all 0xff: no chip there");
+	rig_free(r);
+
+	r = rig_new(&bme280_ops, "bme280");
+	bme_model(r);
+	assert_int_equal(bme280_ops.open(&r->s, &now), 0);
+	model_i2c_fail(&r->m, 1, ETIMEDOUT);
+	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "start a measurement: Connection timed out");
+	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
+	model_i2c_fail(&r->m, 1, EREMOTEIO);
+	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	    "read status: Remote I/O error");
+	rig_free(r);
+}
+
+/* ---- DS18B20 ---- */
+
+struct w1dir {
+	char	root[64];
+	char	devs[128];
+};
+
+static void
+w1_setup(struct w1dir *w)
+{
+	char cmd[256];
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->root, sizeof(w->root), "/tmp/legwatch-w1.XXXXXX");
+	assert_non_null(mkdtemp(w->root));
+	snprintf(w->devs, sizeof(w->devs), "%s/sys/bus/w1/devices", w->root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", w->devs);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+w1_teardown(struct w1dir *w)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", w->root);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Writes "<dir>/<name>/temperature" (a new device's directory too). */
+static void
+w1_put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/temperature", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static struct rig *
+w1_rig(const struct w1dir *w, const char *dev)
+{
+	struct rig *r = rig_new(&ds18b20_ops, "ds18b20");
+
+	r->s.i2c = NULL;
+	r->s.sysfs_root = w->root;
+	snprintf(r->c.w1_device, sizeof(r->c.w1_device), "%s", dev);
+	return r;
+}
+
+static void
+test_w1_read(void **state)
+{
+	struct sensor_clock now = at(1000, 50);
+	struct w1dir w = { "", "" };
+	struct rig *r;
+	char want[SENSOR_ERR_MAX];
+
+	(void)state;
+	w1_setup(&w);
+	w1_put(w.devs, "28-00000a1b2c3d", "21437\n");
+	assert_int_equal(mkdir(strcat(strcpy(want, w.devs),
+	    "/w1_bus_master1"), 0755), 0);
+	r = w1_rig(&w, "auto");
+	r->c.interval_s = 30;
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), 0);
+	assert_true(r->s.next_read == 50);
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 1);
+	assert_true(r->g.s[0].v[0] == 21.437);
+	assert_true(r->g.s[0].t == 1000);
+	assert_true(r->s.next_read == 80);
+	assert_int_equal(r->g.index, 3);
+
+	/* Below zero, and without a newline. */
+	w1_put(w.devs, "28-00000a1b2c3d", "-1062");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	assert_true(r->g.s[1].v[0] == -1.062);
+
+	/* Garbage, nothing, and the impossible are errors. */
+	w1_put(w.devs, "28-00000a1b2c3d", "21x37\n");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: ds18b20 28-00000a1b2c3d: "
+	    "not a temperature: \"21x37\"");
+	w1_put(w.devs, "28-00000a1b2c3d", "");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: ds18b20 28-00000a1b2c3d: "
+	    "empty reading from %s/28-00000a1b2c3d/temperature", w.devs);
+	assert_string_equal(r->s.error, want);
+	w1_put(w.devs, "28-00000a1b2c3d", "127937\n");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: ds18b20 28-00000a1b2c3d: "
+	    "127.937 °C is outside -40..85 °C");
+	assert_int_equal(r->g.n, 2);
+	rig_free(r);
+	w1_teardown(&w);
+}
+
+static void
+test_w1_power_on(void **state)
+{
+	struct sensor_clock now = at(1000, 50);
+	struct w1dir w = { "", "" };
+	struct rig *r;
+
+	(void)state;
+	w1_setup(&w);
+	w1_put(w.devs, "28-000000000001", "85000\n");
+	r = w1_rig(&w, "28-000000000001");
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), 0);
+	/* The first reading. */
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
+	assert_string_equal(r->s.error, "ankle: ds18b20 28-000000000001: "
+	    "85.000 °C is the power-on value, not a measurement");
+	w1_put(w.devs, "28-000000000001", "21500\n");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	/* A jump. */
+	w1_put(w.devs, "28-000000000001", "85000\n");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
+	assert_non_null(strstr(r->s.error, "power-on value"));
+	/* Close to a reading as warm, it is believed. */
+	w1_put(w.devs, "28-000000000001", "82000\n");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	w1_put(w.devs, "28-000000000001", "85000\n");
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 3);
+	assert_true(r->g.s[0].v[0] == 21.5);
+	assert_true(r->g.s[1].v[0] == 82.0);
+	assert_true(r->g.s[2].v[0] == 85.0);
+	rig_free(r);
+	w1_teardown(&w);
+}
+
+static void
+test_w1_vanish(void **state)
+{
+	struct sensor_clock now = at(1000, 50);
+	char path[160], want[SENSOR_ERR_MAX];
+	struct w1dir w = { "", "" };
+	struct rig *r;
+
+	(void)state;
+	w1_setup(&w);
+	w1_put(w.devs, "28-000000000002", "19000\n");
+	r = w1_rig(&w, "28-000000000002");
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), 0);
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	/* Unplugged: the kernel removes the directory. */
+	snprintf(path, sizeof(path), "%s/28-000000000002/temperature",
+	    w.devs);
+	assert_int_equal(unlink(path), 0);
+	*strrchr(path, '/') = '\0';
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: ds18b20 28-000000000002: gone "
+	    "(%s/temperature: No such file or directory)", path);
+	assert_string_equal(r->s.error, want);
+	/* The loop closes it and tries again later: still gone. */
+	ds18b20_ops.close(&r->s);
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: ds18b20 28-000000000002: %s: "
+	    "No such file or directory", path);
+	assert_string_equal(r->s.error, want);
+	ds18b20_ops.close(&r->s);
+	/* Plugged back in, it reads again. */
+	w1_put(w.devs, "28-000000000002", "19250\n");
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), 0);
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 2);
+	assert_true(r->g.s[1].v[0] == 19.25);
+	rig_free(r);
+	w1_teardown(&w);
+}
+
+static void
+test_w1_auto(void **state)
+{
+	struct sensor_clock now = at(1000, 50);
+	char want[SENSOR_ERR_MAX];
+	struct w1dir w = { "", "" };
+	struct rig *r;
+
+	(void)state;
+	w1_setup(&w);
+	/* Other families are not thermometers of this kind. */
+	w1_put(w.devs, "10-000000000009", "20000\n");
+	r = w1_rig(&w, "auto");
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: ds18b20 auto: no 28-* "
+	    "thermometer in %s", w.devs);
+	assert_string_equal(r->s.error, want);
+	rig_free(r);
+
+	w1_put(w.devs, "28-00000000000a", "20000\n");
+	w1_put(w.devs, "28-00000000000b", "20000\n");
+	r = w1_rig(&w, "auto");
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: ds18b20 auto: 2 thermometers "
+	    "in %s (", w.devs);
+	assert_memory_equal(r->s.error, want, strlen(want));
+	assert_non_null(strstr(r->s.error, "28-00000000000a"));
+	assert_non_null(strstr(r->s.error, "28-00000000000b"));
+	assert_non_null(strstr(r->s.error, "): name one in w1_device"));
+	rig_free(r);
+	w1_teardown(&w);
+
+	/* No 1-Wire bus at all. */
+	r = w1_rig(&w, "auto");
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
+	snprintf(want, sizeof(want), "ankle: ds18b20 auto: %s: No such file "
+	    "or directory (is the w1-gpio overlay on?)", w.devs);
+	assert_string_equal(r->s.error, want);
+	rig_free(r);
+}
+
+/*
+ * As the kernel lays it out: the device's directory in its bus master's,
+ * which has therm_bulk_read; the bus's devices/ holds a link to it.
+ */
+static void
+test_w1_bulk(void **state)
+{
+	struct sensor_clock now = at(1000, 50);
+	char master[256], link[512], buf[32];
+	struct w1dir w = { "", "" };
+	struct rig *r;
+	FILE *f;
+
+	(void)state;
+	w1_setup(&w);
+	snprintf(master, sizeof(master), "%s/sys/devices/w1_bus_master1",
+	    w.root);
+	snprintf(link, sizeof(link), "mkdir -p %s", master);
+	assert_int_equal(system(link), 0);
+	w1_put(master, "28-000000000003", "23125\n");
+	snprintf(link, sizeof(link), "%s/therm_bulk_read", master);
+	assert_non_null(f = fopen(link, "w"));
+	fclose(f);
+	snprintf(link, sizeof(link), "%s/28-000000000003", w.devs);
+	assert_int_equal(symlink("../../../devices/w1_bus_master1/"
+	    "28-000000000003", link), 0);
+
+	r = w1_rig(&w, "auto");
+	r->c.interval_s = 20;
+	assert_int_equal(ds18b20_ops.open(&r->s, &now), 0);
+	/* First the conversion is started, then its result collected. */
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 0);
+	assert_true(r->s.next_read == 51);
+	snprintf(link, sizeof(link), "%s/therm_bulk_read", master);
+	assert_non_null(f = fopen(link, "r"));
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "trigger\n");
+	now = at(1001, 51);
+	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
+	assert_int_equal(r->g.n, 1);
+	assert_true(r->g.s[0].v[0] == 23.125);
+	assert_true(r->g.s[0].t == 1001);
+	assert_true(r->s.next_read == 71);
+	rig_free(r);
+	w1_teardown(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mpu_wrong_id),
+		cmocka_unit_test(test_mpu_absent),
+		cmocka_unit_test(test_mpu_config),
+		cmocka_unit_test(test_mpu_convert),
+		cmocka_unit_test(test_mpu_fifo_times),
+		cmocka_unit_test(test_mpu_fifo_full_drain),
+		cmocka_unit_test(test_mpu_overflow),
+		cmocka_unit_test(test_mpu_faults),
+		cmocka_unit_test(test_adxl_wrong_id),
+		cmocka_unit_test(test_adxl_config),
+		cmocka_unit_test(test_adxl_fifo),
+		cmocka_unit_test(test_adxl_overflow),
+		cmocka_unit_test(test_adxl_faults),
+		cmocka_unit_test(test_sht_crc),
+		cmocka_unit_test(test_sht_measure),
+		cmocka_unit_test(test_sht_errors),
+		cmocka_unit_test(test_bme_measure),
+		cmocka_unit_test(test_bme_stuck),
+		cmocka_unit_test(test_bme_no_chip),
+		cmocka_unit_test(test_w1_read),
+		cmocka_unit_test(test_w1_power_on),
+		cmocka_unit_test(test_w1_vanish),
+		cmocka_unit_test(test_w1_auto),
+		cmocka_unit_test(test_w1_bulk),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
