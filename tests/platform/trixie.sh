@@ -1,0 +1,264 @@
+#!/bin/sh
+# make check-trixie: the libgpiod 2.x build (sensors/gpio_v2.c) and the unit
+# tests in a Debian 13 chroot.
+#
+# The chroot is made once with debootstrap --variant=minbase and kept in
+# build/trixie-root; a marker file there, written only when the chroot is
+# complete, lists the packages it holds.  A chroot without the marker is a
+# broken earlier try and is made anew.  The mirror is the one this machine's
+# apt uses (TRIXIE_MIRROR overrides it).  The source tree is copied in
+# afresh on every run (the files git knows of, plus new ones not ignored;
+# never build/).  Needs root: it re-runs itself with sudo when not root, so
+# build/trixie-root belongs to root (`sudo make clean` removes it).
+#
+# Mounted while it runs: proc (and /dev where debootstrap could not make
+# device nodes); all are unmounted on exit, on failure too.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$TOP/build/trixie-root
+MARKER=$ROOT/.legwatch-chroot-complete
+SUITE=trixie
+PKGS="gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
+libmosquitto-dev libsystemd-dev libgpiod-dev libcmocka-dev"
+# Generous limits: never hang, but let a slow mirror finish.
+T_DEBOOTSTRAP=1200
+T_APT=900
+T_MAKE=900
+T_TEST=120
+
+say() {
+	echo "check-trixie: $*"
+}
+
+die() {
+	echo "check-trixie: FAILED: $*" >&2
+	exit 1
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || die "needs root (or sudo)"
+	exec sudo env TRIXIE_MIRROR="${TRIXIE_MIRROR:-}" sh "$0" "$@"
+fi
+
+case $ROOT in
+*[[:space:]]*)	die "the path $ROOT has a blank in it" ;;
+esac
+
+# The mount points under the chroot, deepest first.
+mounts_under() {
+	awk -v r="$ROOT/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts |
+	    sort -r
+}
+
+unmount_all() {
+	for m in $(mounts_under); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
+		    echo "check-trixie: cannot unmount $m" >&2
+	done
+}
+
+# Never remove a tree while anything is mounted in it (a bound /dev).
+remove_root() {
+	unmount_all
+	[ -z "$(mounts_under)" ] || die "still mounted under $ROOT"
+	rm -rf --one-file-system "$ROOT"
+}
+
+# Long steps run in the background, so that a signal reaches the trap at
+# once rather than when the step ends; the trap stops the step first.
+child=
+run() {
+	"$@" &
+	child=$!
+	wait "$child" && st=0 || st=$?
+	child=
+	return "$st"
+}
+
+stop_child() {
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null || :
+		wait "$child" 2>/dev/null || :
+		child=
+	fi
+}
+
+cleanup() {
+	status=$?
+	stop_child
+	unmount_all
+	if [ "$status" -ne 0 ]; then
+		echo "check-trixie: FAILED (exit status $status)" >&2
+	fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'stop_child; exit 130' INT
+trap 'stop_child; exit 143' TERM HUP
+
+# The first Debian archive in the machine's apt sources (deb822 .sources
+# files or the one-line format), not the security one.
+host_mirror() {
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk '
+		function flush() {
+			if (uris != "" && types ~ /(^| )deb( |$)/ &&
+			    suites !~ /security/ && uris !~ /security/)
+				print uris
+			uris = ""; suites = ""; types = ""
+		}
+		/^[ \t]*$/ { flush(); next }
+		/^#/ { next }
+		tolower($1) == "types:" { $1 = ""; types = $0 }
+		tolower($1) == "uris:" { uris = $2 }
+		tolower($1) == "suites:" { $1 = ""; suites = $0 }
+		END { flush() }' "$f"
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" {
+			i = 2
+			if ($2 ~ /^\[/)
+				while (i <= NF && $i !~ /\]$/)
+					i++
+			if ($2 ~ /^\[/)
+				i++
+			if ($i !~ /security/ && $(i + 1) !~ /security/)
+				print $i
+		}' "$f"
+	done
+}
+
+mirror=${TRIXIE_MIRROR:-}
+if [ -z "$mirror" ]; then
+	mirror=$(host_mirror | grep -E '^(https?|file):' | head -n 1)
+	[ -n "$mirror" ] ||
+	    die "no Debian mirror in /etc/apt/sources*; set TRIXIE_MIRROR"
+fi
+
+mkdir -p "$TOP/build"
+# One run at a time: a second one waits for the first.
+exec 9>"$TOP/build/trixie.lock"
+flock -w 3600 9 || die "another check-trixie holds $TOP/build/trixie.lock"
+
+in_root() {
+	t=$1
+	shift
+	run timeout "$t" chroot "$ROOT" env -i \
+	    PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
+	    DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+mount_root() {
+	mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+	# debootstrap makes the nodes itself unless it runs in a container
+	# where mknod is refused; then it bind-mounts /dev, so do we.
+	if [ ! -c "$ROOT/dev/null" ] && ! mountpoint -q "$ROOT/dev"; then
+		mount --bind /dev "$ROOT/dev"
+	fi
+}
+
+start=$(date +%s)
+if [ -d "$ROOT" ] && [ ! -f "$MARKER" ]; then
+	say "removing an incomplete chroot"
+	remove_root
+fi
+if [ ! -d "$ROOT" ]; then
+	if ! command -v debootstrap >/dev/null 2>&1; then
+		say "installing debootstrap"
+		run timeout "$T_APT" apt-get update -qq
+		run timeout "$T_APT" env DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -qq --no-install-recommends debootstrap
+	fi
+	say "debootstrap $SUITE from $mirror into build/trixie-root"
+	include=$(echo $PKGS | tr ' ' ',')
+	run timeout "$T_DEBOOTSTRAP" debootstrap --variant=minbase \
+	    --include="$include" "$SUITE" "$ROOT" "$mirror" \
+	    > "$TOP/build/trixie-debootstrap.log" 2>&1 || {
+		tail -n 30 "$TOP/build/trixie-debootstrap.log" >&2
+		die "debootstrap (log: build/trixie-debootstrap.log)"
+	}
+	unmount_all
+fi
+mount_root
+# --include leaves dependency resolution to debootstrap's simple resolver:
+# apt makes sure, and installs what a later version of this list adds.
+if [ ! -f "$MARKER" ] || [ "$(cat "$MARKER")" != "$(echo $PKGS)" ]; then
+	say "installing the build packages in the chroot"
+	in_root "$T_APT" apt-get update -qq ||
+	    die "apt-get update in the chroot"
+	in_root "$T_APT" apt-get install -y -qq --no-install-recommends $PKGS \
+	    > "$TOP/build/trixie-apt.log" 2>&1 || {
+		tail -n 30 "$TOP/build/trixie-apt.log" >&2
+		die "apt-get install in the chroot"
+	}
+	in_root 60 apt-get clean
+	echo $PKGS > "$MARKER"
+fi
+say "chroot ready after $(($(date +%s) - start)) s" \
+    "($(in_root 10 sh -c '. /etc/os-release; echo "$PRETTY_NAME"'))"
+
+# The source tree, as it is in the working tree now.
+SRC=$ROOT/src/legwatch
+rm -rf --one-file-system "$SRC"
+mkdir -p "$SRC"
+if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+	    tr '\0' '\n' | grep -v '^build/' |
+	    while IFS= read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
+	    tar -cf - --no-recursion -T -) | tar -xf - -C "$SRC"
+else
+	(cd "$TOP" && tar -cf - --exclude=./build .) | tar -xf - -C "$SRC"
+fi
+
+# What the Makefile itself says, read inside the chroot.
+cat > "$SRC/build-vars.mk" <<'EOF'
+print-%:
+	@echo $($*)
+EOF
+makevar() {
+	in_root 60 make -s -C /src/legwatch -f Makefile -f build-vars.mk \
+	    "print-$1"
+}
+api=$(makevar GPIOD_API)
+units=$(makevar UNIT_BIN)
+gpiod=$(in_root 10 pkg-config --modversion libgpiod)
+say "libgpiod $gpiod, GPIOD_API=$api"
+[ "$api" = v2 ] || die "the Makefile chose GPIOD_API=$api, not v2"
+
+say "make"
+in_root "$T_MAKE" make -C /src/legwatch -j"$(nproc)" all $units ||
+    die "make in the chroot"
+
+# The build really holds the v2 code: gpio_v2.o in the library, calling
+# the 2.x API, and the daemon linked against libgpiod.so.3 (2.x's soname).
+lib=$SRC/build/liblegwatch.a
+in_root 30 nm -A /src/legwatch/build/liblegwatch.a > "$SRC/build/nm.out" ||
+    die "nm $lib"
+grep -q 'gpio_v2\.o:.* U gpiod_chip_request_lines$' "$SRC/build/nm.out" ||
+    die "liblegwatch.a has no gpio_v2.o calling gpiod_chip_request_lines"
+if grep -q 'gpio_v1\.o:' "$SRC/build/nm.out"; then
+	die "liblegwatch.a holds gpio_v1.o"
+fi
+in_root 30 readelf -d /src/legwatch/build/legwatchd |
+    grep -q 'NEEDED.*libgpiod\.so\.3' ||
+    die "legwatchd is not linked against libgpiod.so.3"
+say "build uses sensors/gpio_v2.c (gpiod_chip_request_lines, libgpiod.so.3)"
+
+passed=0
+failed=0
+for u in $units; do
+	name=${u##*/}
+	if in_root "$T_TEST" sh -c "cd /src/legwatch && ./$u"; then
+		echo "$name: 1 passed, 0 failed"
+		passed=$((passed + 1))
+	else
+		echo "$name: 0 passed, 1 failed"
+		failed=$((failed + 1))
+	fi
+done
+say "done in $(($(date +%s) - start)) s"
+echo "check-trixie: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
