@@ -34,7 +34,7 @@ ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm -ldl
 CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
 	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
 	   daemon/outbox.c daemon/mqtt.c daemon/mosq.c daemon/discovery.c \
-	   daemon/live.c daemon/fleet.c \
+	   daemon/live.c daemon/fleet.c daemon/resolve.c \
 	   $(filter-out sensors/gpio_v%.c,$(wildcard sensors/*.c)) \
 	   sensors/gpio_$(GPIOD_API).c
 # libgpiod 2.x changed the whole API: one implementation for each.
@@ -46,7 +46,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # In-process stand-ins for chips, linked into every unit test.
 MODEL_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/model_*.c))
 TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
-	   $(BUILD)/notifylisten
+	   $(BUILD)/notifylisten $(BUILD)/silentdns
 
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
@@ -93,8 +93,10 @@ $(BUILD)/liblegwatch.a: $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
+# libmosquitto's getaddrinfo() is answered by ours (daemon/resolve.c).
 $(BUILD)/legwatchd: $(BUILD)/daemon/main.o $(BUILD)/liblegwatch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -Wl,--dynamic-list=daemon/legwatchd.dynlist -o $@ \
+	    $^ $(ALL_LIBS)
 
 $(BUILD)/legsim: $(BUILD)/tests/sim/legsim.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
@@ -106,6 +108,9 @@ $(BUILD)/discocheck: $(BUILD)/tests/mqtt/discocheck.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BUILD)/notifylisten: $(BUILD)/tests/mqtt/notifylisten.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/silentdns: $(BUILD)/tests/mqtt/silentdns.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODEL_OBJ) $(BUILD)/liblegwatch.a

@@ -9,15 +9,17 @@
 #include <stddef.h>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #define MOSQ_FUNCTIONS(X)						\
 	X(lib_init) X(lib_cleanup) X(new) X(destroy) X(int_option)	\
-	X(connect_callback_set) X(disconnect_callback_set)		\
-	X(publish_callback_set) X(message_callback_set) X(will_set)	\
+	X(connect_v5_callback_set) X(disconnect_callback_set)		\
+	X(publish_v5_callback_set) X(message_callback_set) X(will_set)	\
 	X(username_pw_set) X(tls_set) X(tls_opts_set)			\
 	X(connect_async) X(reconnect_async) X(disconnect) X(socket)	\
 	X(want_write) X(loop_read) X(loop_write) X(loop_misc)		\
-	X(publish) X(subscribe) X(strerror) X(connack_string)
+	X(publish) X(subscribe) X(strerror) X(connack_string)		\
+	X(reason_string)
 
 struct mosq_api {
 #define MOSQ_POINTER(name)	__typeof__(&mosquitto_##name) name;

@@ -13,14 +13,22 @@
 #include "log.h"
 #include "mosq.h"
 #include "mqtt.h"
+#include "resolve.h"
 
 #define WINDOW		16	/* events in flight at once */
 #define BACKOFF_MIN_S	1.0
 #define BACKOFF_MAX_S	60.0
 #define CMD_MAX		16	/* bytes of a command payload */
+/* A host name: how often to look for the answer, and for how long. */
+#define RESOLVE_POLL_S	0.05
+#define RESOLVE_MAX_S	30.0
+/* A broker that refuses events (MQTT 5 reason codes): offered again. */
+#define REFUSED_MIN_S	5.0
+#define REFUSED_MAX_S	300.0
 
 enum link {
 	LINK_DOWN,		/* waiting to try again */
+	LINK_RESOLVING,		/* looking up the host name */
 	LINK_CONNECTING,
 	LINK_UP,
 };
@@ -41,6 +49,12 @@ struct mqtt {
 	int			 state_dirty;
 	int			 said_down;	/* logged the outage once */
 	int			 started;	/* connect_async was called */
+	int			 v311;		/* the broker has no MQTT 5 */
+	struct resolve		 res;
+	double			 resolve_until;
+	int			 refused;	/* a PUBACK said no: hold */
+	double			 refused_until, refused_backoff;
+	int			 said_refused;
 	unsigned		 bad_commands;
 	char			 temps[CONFIG_MAX_SENSORS][CONFIG_NAME_MAX];
 	int			 ntemps;
@@ -64,7 +78,7 @@ schedule_retry(struct mqtt *m, double now)
 	 */
 	m->link = LINK_DOWN;
 	m->retry_at = now + jitter(m->backoff);
-	m->backoff = fmin(m->backoff * 2, BACKOFF_MAX_S);
+	m->backoff = fmin(fmax(m->backoff * 2, BACKOFF_MIN_S), BACKOFF_MAX_S);
 }
 
 static void
@@ -117,6 +131,8 @@ pump(struct mqtt *m)
 {
 	size_t i;
 
+	if (m->refused)
+		return;
 	for (i = 0; i < m->ob->n && m->inflight < WINDOW; i++) {
 		struct outbox_entry *e = &m->ob->e[i];
 		int rc, mid;
@@ -137,17 +153,33 @@ pump(struct mqtt *m)
 }
 
 static void
-on_connect(struct mosquitto *mosq, void *obj, int rc)
+on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
+    const mosquitto_property *props)
 {
 	struct mqtt *m = obj;
 
 	(void)mosq;
+	(void)flags;
+	(void)props;
+	if (!m->v311 && (rc == MQTT_RC_UNSUPPORTED_PROTOCOL_VERSION ||
+	    rc == CONNACK_REFUSED_PROTOCOL_VERSION)) {
+		log_notice("mqtt: %s:%d speaks MQTT 3.1.1, not 5: it cannot "
+		    "say when it refuses an event", m->conf->mqtt.host,
+		    m->conf->mqtt.port);
+		m->v311 = 1;
+		libmosq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+		    MQTT_PROTOCOL_V311);
+		m->backoff = 0;		/* at once, in the old tongue */
+		m->link = LINK_CONNECTING;
+		return;
+	}
 	if (rc != 0) {
 		/* Refused: bad credentials, not authorised...: keep trying. */
 		if (!m->said_down)
 			log_err("mqtt: %s:%d refused the connection: %s",
 			    m->conf->mqtt.host, m->conf->mqtt.port,
-			    libmosq.connack_string(rc));
+			    m->v311 ? libmosq.connack_string(rc) :
+			    libmosq.reason_string(rc));
 		m->said_down = 1;
 		m->link = LINK_CONNECTING;	/* the disconnect follows */
 		return;
@@ -156,6 +188,7 @@ on_connect(struct mosquitto *mosq, void *obj, int rc)
 	    m->conf->mqtt.port);
 	m->link = LINK_UP;
 	m->backoff = BACKOFF_MIN_S;
+	m->refused = 0;
 	m->said_down = 0;
 	publish_raw(m, m->topic_status, "online", 1);
 	libmosq.subscribe(m->mosq, NULL, m->topic_set, 1);
@@ -181,18 +214,42 @@ on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 }
 
 static void
-on_publish(struct mosquitto *mosq, void *obj, int mid)
+on_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
+    const mosquitto_property *props)
 {
 	struct mqtt *m = obj;
 	size_t i;
 
 	(void)mosq;
-	for (i = 0; i < m->ob->n; i++)
-		if (m->ob->e[i].inflight && m->ob->e[i].mid == mid) {
-			outbox_ack(m->ob, m->ob->e[i].seq);
-			m->inflight--;
-			break;
+	(void)props;
+	for (i = 0; i < m->ob->n; i++) {
+		struct outbox_entry *e = &m->ob->e[i];
+
+		if (!e->inflight || e->mid != mid)
+			continue;
+		m->inflight--;
+		if (reason < 0x80) {
+			outbox_ack(m->ob, e->seq);
+			m->refused_backoff = 0;
+			m->said_refused = 0;
+			return;
 		}
+		/*
+		 * Taken but not delivered (not authorised, quota...): the
+		 * event stays and is offered again later.
+		 */
+		e->inflight = 0;
+		if (!m->said_refused)
+			log_err("mqtt: %s:%d refused an event on %s: %s; events "
+			    "wait in the outbox", m->conf->mqtt.host,
+			    m->conf->mqtt.port, e->topic == OUTBOX_MOVEMENT ?
+			    m->topic_movement : m->topic_event,
+			    libmosq.reason_string(reason));
+		m->said_refused = 1;
+		m->refused = 1;
+		m->refused_until = 0;	/* the next tick sets it */
+		return;
+	}
 }
 
 int
@@ -363,11 +420,12 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 		snprintf(err, errsz, "mqtt: %s", strerror(errno));
 		goto fail;
 	}
+	/* MQTT 5: a PUBACK then says whether the event was taken. */
 	libmosq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
-	    MQTT_PROTOCOL_V311);
-	libmosq.connect_callback_set(m->mosq, on_connect);
+	    MQTT_PROTOCOL_V5);
+	libmosq.connect_v5_callback_set(m->mosq, on_connect);
 	libmosq.disconnect_callback_set(m->mosq, on_disconnect);
-	libmosq.publish_callback_set(m->mosq, on_publish);
+	libmosq.publish_v5_callback_set(m->mosq, on_publish);
 	libmosq.message_callback_set(m->mosq, on_message);
 	if (libmosq.will_set(m->mosq, m->topic_status, 7, "offline", 1,
 	    true) != MOSQ_ERR_SUCCESS) {
@@ -396,6 +454,7 @@ mqtt_free(struct mqtt *m)
 {
 	if (m == NULL)
 		return;
+	resolve_cancel(&m->res);
 	if (m->mosq != NULL)
 		libmosq.destroy(m->mosq);
 	libmosq.lib_cleanup();
@@ -405,26 +464,34 @@ mqtt_free(struct mqtt *m)
 int
 mqtt_fd(const struct mqtt *m)
 {
-	return m->link == LINK_DOWN ? -1 : libmosq.socket(m->mosq);
+	return m->link == LINK_DOWN || m->link == LINK_RESOLVING ? -1 :
+	    libmosq.socket(m->mosq);
 }
 
 int
 mqtt_want_write(const struct mqtt *m)
 {
-	return m->link != LINK_DOWN && libmosq.want_write(m->mosq);
+	return mqtt_fd(m) >= 0 && libmosq.want_write(m->mosq);
+}
+
+static void
+link_down(struct mqtt *m, const char *why, double now)
+{
+	if (!m->said_down) {
+		log_warn("mqtt: %s:%d: %s; trying again with back-off",
+		    m->conf->mqtt.host, m->conf->mqtt.port, why);
+		m->said_down = 1;
+	}
+	/* Of several addresses, the next attempt takes the next one. */
+	resolve_next(&m->res);
+	schedule_retry(m, now);
 }
 
 static void
 link_failed(struct mqtt *m, int rc, double now)
 {
-	if (!m->said_down) {
-		log_warn("mqtt: %s:%d: %s; trying again with back-off",
-		    m->conf->mqtt.host, m->conf->mqtt.port,
-		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    libmosq.strerror(rc));
-		m->said_down = 1;
-	}
-	schedule_retry(m, now);
+	link_down(m, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
+	    libmosq.strerror(rc), now);
 }
 
 void
@@ -448,7 +515,7 @@ mqtt_writable(struct mqtt *m, double now)
 }
 
 static void
-try_connect(struct mqtt *m, double now)
+connect_now(struct mqtt *m, double now)
 {
 	int rc;
 
@@ -466,6 +533,48 @@ try_connect(struct mqtt *m, double now)
 	m->retry_at = now + m->conf->mqtt.keepalive;	/* connect timeout */
 }
 
+/* A host name is looked up first, without blocking (resolve.h). */
+static void
+try_connect(struct mqtt *m, double now)
+{
+	char err[300];
+
+	if (resolve_is_numeric(m->conf->mqtt.host)) {
+		connect_now(m, now);
+		return;
+	}
+	if (resolve_start(&m->res, m->conf->mqtt.host, err,
+	    sizeof(err)) == -1) {
+		link_down(m, err, now);
+		return;
+	}
+	m->link = LINK_RESOLVING;
+	m->resolve_until = now + RESOLVE_MAX_S;
+	m->retry_at = now + RESOLVE_POLL_S;
+}
+
+static void
+resolving(struct mqtt *m, double now)
+{
+	char err[300];
+	int r;
+
+	if (now < m->retry_at)
+		return;
+	if ((r = resolve_poll(&m->res, err, sizeof(err))) == 1) {
+		log_debug("mqtt: %s is %s", m->conf->mqtt.host, m->res.addr);
+		connect_now(m, now);
+	} else if (r == -1)
+		link_down(m, err, now);
+	else if (now >= m->resolve_until) {
+		resolve_cancel(&m->res);
+		snprintf(err, sizeof(err), "%s: no answer to the name lookup "
+		    "in %.0f s", m->conf->mqtt.host, RESOLVE_MAX_S);
+		link_down(m, err, now);
+	} else
+		m->retry_at = now + RESOLVE_POLL_S;
+}
+
 void
 mqtt_tick(struct mqtt *m, double now)
 {
@@ -477,6 +586,9 @@ mqtt_tick(struct mqtt *m, double now)
 			schedule_retry(m, now);
 		else if (now >= m->retry_at)
 			try_connect(m, now);
+		return;
+	case LINK_RESOLVING:
+		resolving(m, now);
 		return;
 	case LINK_CONNECTING:
 		if (now >= m->retry_at) {
@@ -502,13 +614,19 @@ mqtt_tick(struct mqtt *m, double now)
 	}
 	if (m->state_dirty)
 		send_state(m);
+	if (m->refused && m->refused_until == 0) {
+		m->refused_backoff = fmin(fmax(m->refused_backoff * 2,
+		    REFUSED_MIN_S), REFUSED_MAX_S);
+		m->refused_until = now + jitter(m->refused_backoff);
+	} else if (m->refused && now >= m->refused_until)
+		m->refused = 0;
 	pump(m);
 }
 
 double
 mqtt_next_tick(const struct mqtt *m)
 {
-	if (m->link == LINK_DOWN)
+	if (m->link == LINK_DOWN || m->link == LINK_RESOLVING)
 		return m->retry_at;
 	return -1;	/* the regular tick will do */
 }

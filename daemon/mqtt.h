@@ -3,8 +3,9 @@
  * thread.  Events go out from the outbox in order with QoS 1 and leave it
  * on PUBACK.  Status, discovery and state are re-sent on every connect.
  * A broker that is away is retried with capped, jittered back-off; the
- * connect never blocks the loop (for a host given as a name, the name
- * lookup does).
+ * connect never blocks the loop, nor does the lookup of a host name.
+ * MQTT 5 where the broker has it: a PUBACK that refuses an event (not
+ * authorised, quota) leaves it in the outbox, offered again later.
  */
 #ifndef LEGWATCH_MQTT_H
 #define LEGWATCH_MQTT_H

@@ -281,6 +281,89 @@ conf "$work/six.conf" six "$work/state6" "$work/tiny.csv" 100 \
 check "a missing CA file is a config error" "[ $? -eq 78 ] && \
     grep -q 'ca_file' '$work/d6.log'"
 
+# --- 5. MQTT 5: a broker that refuses events (ACL) keeps them in the
+# outbox; allowed again, every one arrives, in order.
+watcher='user watcher\ntopic read legwatch/#\n'
+printf "user legwatch\ntopic write legwatch/acl/status\ntopic write legwatch/acl/state\ntopic write homeassistant/#\ntopic read legwatch/acl/set/#\n$watcher" \
+    > "$work/acl.deny"
+printf "user legwatch\ntopic readwrite legwatch/#\ntopic readwrite homeassistant/#\n$watcher" \
+    > "$work/acl.allow"
+cp "$work/acl.deny" "$work/acl"
+mosquitto_passwd -c -b "$work/acl.pw" legwatch s3cret > /dev/null 2>&1
+mosquitto_passwd -b "$work/acl.pw" watcher w4tch > /dev/null 2>&1
+printf 's3cret\n' > "$work/acl.secret"; chmod 600 "$work/acl.secret"
+start_broker b5 "password_file $work/acl.pw" "acl_file $work/acl"
+b5=$broker
+mosquitto_sub -h 127.0.0.1 -p "$port" -u watcher -P w4tch -v \
+    -t 'legwatch/acl/#' > "$work/sub5.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+conf "$work/acl.conf" acl "$work/state5" "$work/rls.csv" 30 \
+    "username = \"legwatch\"; password_file = \"$work/acl.secret\";"
+"$bin" -c "$work/acl.conf" --events "$work/ev5.jsonl" -v 2> "$work/d5.log" &
+d5=$!; pids="$pids $d5"
+check "a refused event is logged with the broker's reason" \
+    "wait_for 15 \"grep -q 'refused an event on legwatch/acl/.*: Not authorized' '$work/d5.log'\""
+check "refused events stay in the outbox" \
+    "wait_for 10 \"[ -s '$work/state5/outbox.jsonl' ] && [ \\\$(pending '$work/state5') -gt 5 ]\""
+check "none of them reached a subscriber" \
+    "! grep -q '^legwatch/acl/\\(event\\|movement\\) ' '$work/sub5.log'"
+cp "$work/acl.allow" "$work/acl"
+kill -HUP "$b5"
+check "allowed again, every event arrives" \
+    "wait_for 40 \"grep -q night_summary '$work/sub5.log'\""
+wait "$d5"
+check "daemon 5 exit status" "[ $? -eq 0 ]"
+sleep 0.3
+kill "$sub" 2>/dev/null
+payloads acl "$work/sub5.log" > "$work/got5.jsonl"
+check "after the refusal, events are --events, in order" \
+    "cmp -s '$work/ev5.jsonl' '$work/got5.jsonl'"
+check "the outbox is empty at the end" "[ \$(pending '$work/state5') -eq 0 ]"
+
+# --- 6. the broker by host name: looked up without blocking the loop
+start_broker b6
+conf "$work/name.conf" name "$work/state6" "$work/tiny.csv" 300 ""
+sed -i 's/host = "127.0.0.1"/host = "localhost"/' "$work/name.conf"
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'legwatch/name/#' \
+    > "$work/sub6.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+"$bin" -c "$work/name.conf" --events "$work/ev6.jsonl" -v 2> "$work/d6.log"
+check "daemon 6 exit status" "[ $? -eq 0 ]"
+check "connected by host name" "grep -q 'connected to localhost' '$work/d6.log'"
+check "events by host name" "wait_for 5 \"grep -q night_summary '$work/sub6.log'\""
+kill "$sub" 2>/dev/null
+
+# A name server that never answers: the loop keeps going (SIGTERM is
+# taken at once) while the lookup waits.  Needs a mount namespace to give
+# the daemon its own resolv.conf.
+if unshare -m true 2>/dev/null; then
+	"$build/silentdns" 127.53.0.1 > "$work/silentdns.out" 2>&1 &
+	pids="$pids $!"
+	wait_for 5 "grep -q listening '$work/silentdns.out'"
+	printf 'nameserver 127.53.0.1\noptions timeout:30 attempts:1\n' \
+	    > "$work/resolv.blackhole"
+	conf "$work/dns.conf" dns "$work/state7" "$work/long.csv" 300 ""
+	sed -i 's/host = "127.0.0.1"/host = "broker.legwatch-test.invalid"/' \
+	    "$work/dns.conf"
+	unshare -m sh -c "mount --bind '$work/resolv.blackhole' /etc/resolv.conf &&
+	    exec '$bin' -c '$work/dns.conf' --events '$work/ev7.jsonl' -v" \
+	    2> "$work/d7dns.log" &
+	d7dns=$!; pids="$pids $d7dns"
+	sleep 3
+	kill "$d7dns"
+	check "SIGTERM is taken during a name lookup that hangs" \
+	    "wait_for 5 \"! kill -0 $d7dns 2>/dev/null\""
+	check "the daemon stopped cleanly" "grep -q 'stopping (signal 15)' '$work/d7dns.log'"
+	check "detection went on during the lookup" \
+	    "[ \$(wc -l < '$work/ev7.jsonl') -gt 0 ]"
+	check "the lookup was still waiting" \
+	    "! grep -q 'connected to\\|name lookup\\|name resolution' '$work/d7dns.log'"
+else
+	echo "SKIP: no mount namespace here for the hanging name server test"
+fi
+
 # --- systemd: ready, watchdog from the loop, reloading, stopping
 "$build/notifylisten" "$work/notify.sock" 20 > "$work/notify.log" &
 nl=$!; pids="$pids $nl"
