@@ -5,6 +5,7 @@
  * debounce time.  Edge timestamps are CLOCK_MONOTONIC (Linux >= 5.7).
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,26 +45,58 @@ fail(char *err, size_t errsz, const char *what, const char *fmt, ...)
 	return -1;
 }
 
-static struct gpiod_chip *
-open_header_chip(void)
+static int
+chip_number(const struct dirent *d)
 {
-	struct gpiod_chip_iter *it;
-	struct gpiod_chip *chip, *found = NULL;
+	char *end;
+	long n;
 
-	if ((it = gpiod_chip_iter_new()) == NULL)
+	if (strncmp(d->d_name, "gpiochip", 8) != 0)
+		return -1;
+	n = strtol(d->d_name + 8, &end, 10);
+	return end == d->d_name + 8 || *end != '\0' || n < 0 || n > 9999 ?
+	    -1 : (int)n;
+}
+
+static int
+is_chip(const struct dirent *d)
+{
+	return chip_number(d) >= 0;
+}
+
+static int
+by_number(const struct dirent **a, const struct dirent **b)
+{
+	return chip_number(*a) - chip_number(*b);
+}
+
+/*
+ * The first chip, in number order (gpiochip2 before gpiochip10), whose
+ * label matches: the Pi's header chip for "auto", else the label given.
+ */
+static struct gpiod_chip *
+open_by_label(const char *label)
+{
+	struct dirent **names;
+	struct gpiod_chip *chip = NULL;
+	int i, n;
+
+	if ((n = scandir("/dev", &names, is_chip, by_number)) == -1)
 		return NULL;
-	while ((chip = gpiod_chip_iter_next(it)) != NULL)
-		if (gpio_chip_is_header(gpiod_chip_label(chip))) {
-			found = chip;
-			break;
+	for (i = 0; i < n; i++) {
+		if (chip == NULL &&
+		    (chip = gpiod_chip_open_by_name(names[i]->d_name)) != NULL &&
+		    !(label == NULL ? gpio_chip_is_header(gpiod_chip_label(chip)) :
+		    strcmp(gpiod_chip_label(chip), label) == 0)) {
+			gpiod_chip_close(chip);
+			chip = NULL;
 		}
-	if (found != NULL)
-		gpiod_chip_iter_free_noclose(it);	/* keeps found open */
-	else
-		gpiod_chip_iter_free(it);
-	if (found == NULL)
+		free(names[i]);
+	}
+	free(names);
+	if (chip == NULL)
 		errno = ENODEV;
-	return found;
+	return chip;
 }
 
 static struct gpio_line *
@@ -72,6 +105,8 @@ open_line(const char *chip, unsigned offset, char *err, size_t errsz)
 	struct gpio_line *l;
 	char what[80];
 
+	if (chip == NULL || chip[0] == '\0')
+		chip = "auto";
 	snprintf(what, sizeof(what), "GPIO chip \"%s\"", chip);
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		fail(err, errsz, what, "out of memory");
@@ -79,14 +114,20 @@ open_line(const char *chip, unsigned offset, char *err, size_t errsz)
 	}
 	l->level = -1;
 	if (strcmp(chip, "auto") == 0)
-		l->chip = open_header_chip();
-	else
+		l->chip = open_by_label(NULL);
+	else if (chip[0] == '/' || strncmp(chip, "gpiochip", 8) == 0 ||
+	    strspn(chip, "0123456789") == strlen(chip))
 		l->chip = gpiod_chip_open_lookup(chip);
+	else
+		l->chip = open_by_label(chip);
 	if (l->chip == NULL) {
 		if (strcmp(chip, "auto") == 0 && errno == ENODEV)
 			fail(err, errsz, what, "no Raspberry Pi header chip "
 			    "(pinctrl-bcm2835, -bcm2711 or -rp1) found; name "
 			    "the chip");
+		else if (errno == ENODEV || errno == ENOENT)
+			fail(err, errsz, what, "no chip has this name, path "
+			    "or label");
 		else
 			fail(err, errsz, what, "%s", strerror(errno));
 		free(l);

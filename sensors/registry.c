@@ -5,10 +5,16 @@
 
 #include "sensor.h"
 
-extern const struct sensor_ops gpio_motion_ops;
+extern const struct sensor_ops mpu6050_ops, adxl345_ops, gpio_motion_ops,
+    ds18b20_ops, sht3x_ops, bme280_ops;
 
 static const struct sensor_ops *const registry[] = {
+	&mpu6050_ops,
+	&adxl345_ops,
 	&gpio_motion_ops,
+	&ds18b20_ops,
+	&sht3x_ops,
+	&bme280_ops,
 };
 
 const struct sensor_ops *
