@@ -211,7 +211,7 @@ boot() {
 	    < /dev/null > "$hw/qemu.out" 2>&1 &
 	qpid=$!
 	waited=0
-	while kill -0 "$qpid" 2>/dev/null && ! grep -aq '^HW-BOOT' "$log"; do
+	while kill -0 "$qpid" 2>/dev/null && ! grep -aq 'HW-BOOT kernel' "$log"; do
 		if [ "$waited" -ge "$boot_wait" ]; then
 			kill "$qpid" 2>/dev/null
 			break
@@ -223,7 +223,7 @@ boot() {
 	wait "$qpid"
 	qemu_status=$?
 	set -e
-	grep -aq '^HW-BOOT' "$log" || return 2
+	grep -aq 'HW-BOOT kernel' "$log" || return 2
 	return 0
 }
 t0=$(date +%s)

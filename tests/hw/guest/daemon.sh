@@ -1,1 +1,504 @@
-: # later
+# legwatchd itself against the simulated chips (sourced by /init after
+# sim.sh).  Separate daemon runs, so that one missing piece does not hide
+# the rest; every check prints its own HW-PASS / HW-FAIL line.
+#   legs   gpio_motion on gpio-sim line 0 and the LED on line 3, --record
+#          into a directory: the lamp test, timed pulses to movements,
+#          SIGTERM; then --replay of the recorded legs.csv gives the same
+#          movements.
+#   i2c    mpu6050 "ankle" at 0x68 and bme280 "room" at 0x76 on i2c-stub,
+#          the LED: the chips as configured, their samples, a FIFO
+#          overflow, a fault while running and its return, the LED,
+#          the chip asleep after SIGTERM.
+#   bad    an mpu6050 at 0x69 whose WHO_AM_I is wrong: a fault naming it,
+#          the LED, its return once the ID is right.
+#   all    the three sensors of the first two runs in one configuration:
+#          all open, no fault, a pulse still makes its movement.
+
+D=/usr/bin/legwatchd
+W=/tmp/hw
+mkdir -p "$W"
+
+# --- helpers -------------------------------------------------------------
+
+# wait_until TENTHS command...: polls every 0.1 s; 0 once it holds
+wait_until() {
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	"$@"
+}
+has() { grep -q "$2" "$1" 2>/dev/null; }	# has FILE REGEX
+running() { kill -0 "$1" 2>/dev/null; }
+irq_ready() { grep -q legwatchd /proc/interrupts; }
+led_is() { [ "$(level 3)" = "$1" ]; }
+
+# jfield KEY: the value of KEY in each JSON line on stdin (strings unquoted)
+jfield() {
+	sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" | tr -d '"'
+}
+# events FILE TYPE SENSOR: "start end duration" of each such event
+events() {
+	grep "\"event_type\":\"$2\"" "$1" 2>/dev/null |
+	    grep "\"sensor\":\"$3\"" |
+	    while read -r line; do
+		s=$(echo "$line" | jfield start)
+		e=$(echo "$line" | jfield end)
+		d=$(echo "$line" | jfield duration)
+		echo "$s $e $d"
+	done
+}
+count_events() { events "$1" "$2" "$3" | wc -l; }
+# has_event FILE TYPE SENSOR
+has_event() {
+	grep "\"event_type\":\"$2\"" "$1" 2>/dev/null |
+	    grep -q "\"sensor\":\"$3\""
+}
+
+# start_daemon DIR [ARGS...]: legwatchd -c DIR/legwatchd.conf --events
+# DIR/events.jsonl ARGS in the background (pid in $dpid); 0 when it is
+# still running 1.5 s later
+start_daemon() {
+	dir=$1
+	shift
+	echo "---- $dir/legwatchd.conf ----"
+	cat "$dir/legwatchd.conf"
+	$D -c "$dir/legwatchd.conf" --events "$dir/events.jsonl" "$@" \
+	    2> "$dir/stderr" &
+	dpid=$!
+	sleep 1.5
+	running $dpid
+}
+# why_down PID WHAT DIR: why a daemon that should run does not, in $down
+why_down() {
+	if running "$1"; then
+		down="legwatchd runs but $2"
+	else
+		wait "$1"
+		down="legwatchd exited with status $?: $(head -n 2 "$3/stderr" | tr '\n' ' ')"
+	fi
+}
+
+# stop_daemon PID NAME: SIGTERM; PASS NAME when it exits 0 within 10 s
+stop_daemon() {
+	spid=$1
+	if ! running "$spid"; then
+		wait "$spid"
+		fail "$2" "legwatchd had already exited with status $?"
+		return
+	fi
+	kill -TERM "$spid"
+	if wait_until 100 eval '! running $spid'; then
+		wait "$spid"
+		st=$?
+		if [ "$st" -eq 0 ]; then pass "$2"
+		else fail "$2" "exit status $st after SIGTERM"; fi
+	else
+		fail "$2" "still running 10 s after SIGTERM"
+		kill -KILL "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+	fi
+}
+
+# fail_all WHY NAME...: the checks that could not run
+fail_all() {
+	why=$1
+	shift
+	for c in "$@"; do fail "$c" "$why"; done
+}
+
+show_daemon_log() {	# show_daemon_log DIR
+	echo "---- legwatchd stderr ($1/stderr) ----"
+	cat "$1/stderr" 2>/dev/null
+	echo "---- events ($1/events.jsonl) ----"
+	cat "$1/events.jsonl" 2>/dev/null
+	echo "----"
+}
+
+# The lamp test: the LED lights at start for a second, then goes out.
+# Sets lamp_on and lamp_off (seen on, then seen off), within 5 s.
+watch_lamp() {
+	lamp_on=0 lamp_off=0 i=0
+	while [ $i -lt 50 ]; do
+		v=$(level 3)
+		[ "$v" = 1 ] && lamp_on=1
+		[ "$v" = 0 ] && [ $lamp_on = 1 ] && { lamp_off=1; return; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+hexreg() { printf '0x%02x' "$1"; }
+
+# The mpu6050 (mpu_preset ADDR WHO_AM_I): power-on defaults the daemon must
+# change (asleep, 16 g, no FIFO) and a FIFO that always holds one second of
+# samples at 50 Hz.  The stub is plain memory: FIFO_R_W reads as the
+# registers from 0x74 on, so the daemon's 30-byte block reads see
+# 0x74..0x91; every 6-byte sample there is made (0x4068, 0, 0), which is
+# (1.006348 g, 0, 0) at 2 g.
+mpu_preset() {
+	a=$1
+	for r in $(seq 116 145); do rset $a "$(hexreg $r)" 0x00; done
+	for r in 0x74 0x7a 0x80 0x86 0x8c; do rset $a $r 0x40; done
+	for r in 0x7b 0x81 0x87 0x8d; do rset $a $r 0x68; done
+	rset $a 0x75 "$2"			# WHO_AM_I (0x68 for the chip)
+	rset $a 0x6b 0x40			# PWR_MGMT_1: asleep
+	rset $a 0x6c 0x00			# PWR_MGMT_2
+	rset $a 0x1c 0x18			# ACCEL_CONFIG: 16 g
+	rset $a 0x19 0xff			# SMPLRT_DIV
+	rset $a 0x1a 0x00			# CONFIG: DLPF off
+	rset $a 0x23 0x00			# FIFO_EN
+	rset $a 0x6a 0x00			# USER_CTRL
+	rset $a 0x3a 0x00			# INT_STATUS
+	mpu_count $a 300
+}
+mpu_count() {		# FIFO_COUNT (0x72 high, 0x73 low)
+	rset "$1" 0x72 "$(hexreg $(($2 >> 8)))"
+	rset "$1" 0x73 "$(hexreg $(($2 & 255)))"
+}
+
+# The bme280 at 0x76: the datasheet's worked example (BMP280 datasheet
+# 3.12, the same compensation): dig_T1 = 27504, dig_T2 = 26435,
+# dig_T3 = -1000 and adc_T = 519888 give 2508 = 25.08 degC with the
+# integer formula; dig_P1..P9 and adc_P = 415148 from the same example.
+bme_preset() {
+	a=0x76
+	rset $a 0xd0 0x60				# chip id
+	set -- 0x70 0x6b 0x43 0x67 0x18 0xfc \
+	    0x7d 0x8e 0x41 0xd6 0xd0 0x0b 0x27 0x0b 0x8c 0x00 \
+	    0xf9 0xff 0x8c 0x3c 0xf8 0xc6 0x70 0x17 0x00 0x4b
+	r=136						# 0x88..0xa1
+	for v in "$@"; do rset $a "$(hexreg $r)" "$v"; r=$((r + 1)); done
+	set -- 0x6a 0x01 0x00 0x14 0x05 0x00 0x1e	# dig_H2..H6 (unused)
+	r=225						# 0xe1..0xe7
+	for v in "$@"; do rset $a "$(hexreg $r)" "$v"; r=$((r + 1)); done
+	rset $a 0xf3 0x00				# status: idle
+	rset $a 0xf4 0x00				# ctrl_meas: sleep
+	rset $a 0xf7 0x65; rset $a 0xf8 0x5a; rset $a 0xf9 0xc0	# adc_P
+	rset $a 0xfa 0x7e; rset $a 0xfb 0xed; rset $a 0xfc 0x00	# adc_T
+}
+
+S_LEGS='{ name = "legs"; type = "gpio_motion"; chip = "'$GPIO_CHIP'"; line = 0;
+    bias = "pull-down"; active_low = false; debounce_ms = 10; }'
+S_ANKLE='{ name = "ankle"; type = "mpu6050"; bus = '$I2C_BUS'; address = 0x68;
+    rate_hz = 50; range_g = 2; }'
+S_ROOM='{ name = "room"; type = "bme280"; bus = '$I2C_BUS'; address = 0x76;
+    interval_s = 1.0; }'
+S_BAD='{ name = "bad"; type = "mpu6050"; bus = '$I2C_BUS'; address = 0x69;
+    rate_hz = 50; range_g = 2; }'
+
+# conf SENSOR...: a configuration with these sensors, the LED on line 3
+# (the chip by its label), MQTT off, state in $dir/state
+conf() {
+	echo "sensors = ("
+	sep=
+	for s in "$@"; do
+		printf '%s  %s\n' "$sep" "$s"
+		sep=,
+	done
+	cat <<EOF
+);
+outputs = { chip = "$GPIO_LABEL"; led_line = 3; };
+mqtt = { enabled = false; };
+storage = { state_dir = "$dir/state"; };
+EOF
+}
+
+# pulse_check NAME SECS TYPE EVENTS: a pulse on line 0; PASS when one more
+# TYPE event of sensor "legs" follows in EVENTS whose start and duration
+# are the pulse's within 0.1 s (TYPE "none": no movement event at all)
+pulse_check() {
+	name=$1 secs=$2 type=$3 ev=$4
+	lm0=$(count_events "$ev" leg_movement legs)
+	bm0=$(count_events "$ev" body_movement legs)
+	set -- $(hwtool pulse "$GPIO_SYS/sim_gpio0/pull" "$secs")
+	p_start=$1 p_end=$2 p_dur=$3
+	echo "pulse $name: ${secs} s asked, start $p_start end $p_end duration $p_dur"
+	if [ "$type" = none ]; then
+		sleep 3
+		lm=$(count_events "$ev" leg_movement legs)
+		bm=$(count_events "$ev" body_movement legs)
+		if [ "$lm" -eq "$lm0" ] && [ "$bm" -eq "$bm0" ]; then
+			pass "$name"
+		else
+			fail "$name" "a ${secs} s pulse made a movement event: $(tail -n 1 "$ev")"
+		fi
+		return
+	fi
+	if [ "$type" = leg_movement ]; then before=$lm0; else before=$bm0; fi
+	if ! wait_until 80 eval \
+	    '[ "$(count_events "$ev" "$type" legs)" -gt "$before" ]'; then
+		fail "$name" "no $type event of sensor legs within 8 s of the ${p_dur} s pulse ending at $p_end"
+		return
+	fi
+	set -- $(events "$ev" "$type" legs | tail -n 1)
+	if awk -v s="$1" -v d="$3" -v ps="$p_start" -v pd="$p_dur" 'BEGIN {
+	    ds = s - ps; dd = d - pd
+	    exit !(ds <= 0.1 && ds >= -0.1 && dd <= 0.1 && dd >= -0.1) }'
+	then
+		pass "$name" "start $1 duration $3 (pulse $p_start, $p_dur s)"
+	else
+		fail "$name" "$type start $1 duration $3; the pulse began $p_start and lasted $p_dur s"
+	fi
+}
+
+# --- legs: gpio_motion, the LED, --record, --replay ------------------------
+run_legs() {
+	dir=$W/legs
+	mkdir -p "$dir/rec"
+	nf0=$nfail
+	pull 0 pull-down
+	conf "$S_LEGS" > "$dir/legwatchd.conf"
+	$D -c "$dir/legwatchd.conf" --events "$dir/events.jsonl" \
+	    --record "$dir/rec" 2> "$dir/stderr" &
+	dpid=$!
+	watch_lamp
+	if wait_until 100 irq_ready && running $dpid; then
+		pass legs-start "legwatchd holds the edge IRQ of $GPIO_CHIP line 0"
+	else
+		why_down $dpid 'never requested the edge IRQ' "$dir"
+		fail legs-start "$down"
+		fail_all "legwatchd is not running" led-lamp-test \
+		    motion-leg-1.0s motion-leg-2.5s motion-short-0.2s \
+		    motion-body-12s legs-sigterm replay-same-movements
+		show_daemon_log "$dir"
+		return
+	fi
+	if [ $lamp_on = 1 ] && [ $lamp_off = 1 ]; then
+		pass led-lamp-test
+	else
+		fail led-lamp-test "LED (line 3) in the first 5 s: seen on $lamp_on, then off $lamp_off"
+	fi
+
+	# Movements from timed pulses on the motion line.
+	ev=$dir/events.jsonl
+	pulse_check motion-leg-1.0s 1.0 leg_movement "$ev"
+	sleep 2
+	pulse_check motion-leg-2.5s 2.5 leg_movement "$ev"
+	sleep 2
+	pulse_check motion-short-0.2s 0.2 none "$ev"
+	pulse_check motion-body-12s 12.0 body_movement "$ev"
+	stop_daemon $dpid legs-sigterm
+
+	# The recording, replayed: the same movements.
+	if [ -s "$dir/rec/legs.csv" ]; then
+		$D --replay "$dir/rec/legs.csv" --events "$dir/replay.jsonl" \
+		    2> "$dir/replay.stderr"
+		st=$?
+		live=$( (events "$ev" leg_movement legs
+		    events "$ev" body_movement legs) )
+		again=$( (events "$dir/replay.jsonl" leg_movement legs
+		    events "$dir/replay.jsonl" body_movement legs) )
+		if [ $st -ne 0 ]; then
+			fail replay-same-movements "legwatchd --replay exited $st: $(tail -n 3 "$dir/replay.stderr")"
+		elif [ -z "$live" ]; then
+			fail replay-same-movements "the live run had no movements to compare"
+		elif [ "$live" = "$again" ]; then
+			pass replay-same-movements "$(echo "$live" | wc -l) movements, the same start, end and duration"
+		else
+			fail replay-same-movements "live and replay differ"
+			echo "live:"; echo "$live"; echo "replay:"; echo "$again"
+			echo "legs.csv:"; cat "$dir/rec/legs.csv"
+		fi
+	else
+		fail replay-same-movements "no recording $dir/rec/legs.csv"
+		ls -l "$dir/rec"
+	fi
+	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
+}
+
+# --- i2c: mpu6050 and bme280 on i2c-stub -----------------------------------
+run_i2c() {
+	dir=$W/i2c
+	mkdir -p "$dir/rec"
+	nf0=$nfail
+	mpu_preset 0x68 0x68
+	bme_preset
+	conf "$S_ANKLE" "$S_ROOM" > "$dir/legwatchd.conf"
+	if ! start_daemon "$dir" --record "$dir/rec"; then
+		why_down $dpid '' "$dir"
+		fail i2c-start "$down"
+		fail_all "legwatchd is not running" mpu6050-config \
+		    bme280-forced-mode mpu6050-samples bme280-temperature \
+		    mpu6050-fifo-overflow ankle-fault led-on-fault ankle-ok \
+		    led-off-when-well faults-stay-apart i2c-sigterm \
+		    mpu6050-sleep-on-exit
+		show_daemon_log "$dir"
+		return
+	fi
+	pass i2c-start
+	sleep 1
+
+	# The chips as the daemon configured them.
+	bad=
+	expect() {	# expect ADDR REG VALUE MASK WHAT
+		got=$(rget "$1" "$2")
+		[ $((got & $4)) -eq $(($3 & $4)) ] ||
+		    bad="$bad $5=$got(want $3 mask $4)"
+	}
+	expect 0x68 0x6b 0x00 0xff PWR_MGMT_1
+	expect 0x68 0x6c 0x07 0x07 PWR_MGMT_2
+	expect 0x68 0x1c 0x00 0x18 ACCEL_CONFIG
+	expect 0x68 0x19 0x13 0xff SMPLRT_DIV
+	got=$(rget 0x68 0x1a)
+	[ $((got & 7)) -ne 0 ] || bad="$bad CONFIG=$got(DLPF off: no 1 kHz base)"
+	expect 0x68 0x23 0x08 0xff FIFO_EN
+	expect 0x68 0x6a 0x40 0x40 USER_CTRL
+	if [ -z "$bad" ]; then pass mpu6050-config "awake, gyro standby, 2 g, 50 Hz, accelerometer FIFO on"
+	else fail mpu6050-config "$bad"; fi
+
+	bad=
+	expect 0x76 0xf4 0x01 0x03 ctrl_meas.mode_forced
+	got=$(rget 0x76 0xf4)
+	[ $((got & 0xe0)) -ne 0 ] || bad="$bad ctrl_meas=$got(temperature skipped)"
+	if [ -z "$bad" ]; then pass bme280-forced-mode "ctrl_meas $(rget 0x76 0xf4)"
+	else fail bme280-forced-mode "$bad"; fi
+
+	sleep 4
+	# The accelerometer's samples: (1.006348, 0, 0) g at about 50 Hz.
+	f=$dir/rec/ankle.csv
+	rows=$(grep -c '^[0-9]' "$f" 2>/dev/null)
+	good=$(grep -c '^[0-9.]*,1\.006348,0\.000000,0\.000000$' "$f" 2>/dev/null)
+	span=$(grep '^[0-9]' "$f" 2>/dev/null | sed -n '1p;$p' | cut -d, -f1 |
+	    awk 'NR == 1 { a = $1 } END { printf "%.3f", $1 - a }')
+	rate=$(awk -v n="${rows:-0}" -v s="${span:-0}" 'BEGIN {
+	    if (s > 0) printf "%.1f", (n - 1) / s; else print 0 }')
+	if [ "${rows:-0}" -ge 150 ] && [ "$good" -eq "$rows" ] &&
+	    awk -v r="$rate" 'BEGIN { exit !(r >= 45 && r <= 55) }'; then
+		pass mpu6050-samples "$rows samples at $rate Hz, all (1.006348, 0, 0) g"
+	else
+		fail mpu6050-samples "ankle.csv: ${rows:-0} samples, ${good:-0} of them (1.006348,0,0), $rate Hz over ${span:-0} s"
+		head -n 5 "$f" 2>/dev/null
+	fi
+
+	# The temperature of the datasheet's example.
+	f=$dir/rec/room.csv
+	rows=$(grep -c '^[0-9]' "$f" 2>/dev/null)
+	good=$(grep -c '^[0-9.]*,25\.080*$' "$f" 2>/dev/null)
+	if [ "${rows:-0}" -ge 3 ] && [ "$good" -eq "$rows" ]; then
+		pass bme280-temperature "$rows readings of 25.08 degC"
+	else
+		fail bme280-temperature "room.csv: ${rows:-0} readings, ${good:-0} of them 25.08"
+		head -n 5 "$f" 2>/dev/null
+	fi
+
+	# A full FIFO: dropped and restarted, a warning, not a fault.
+	mpu_count 0x68 1024
+	if wait_until 40 has "$dir/stderr" 'overflow'; then
+		pass mpu6050-fifo-overflow "$(grep overflow "$dir/stderr" | head -n 1)"
+	else
+		fail mpu6050-fifo-overflow "no overflow warning within 4 s of FIFO_COUNT 1024"
+	fi
+	mpu_count 0x68 300
+	sleep 1.5
+
+	# A fault while running (FIFO_COUNT past the FIFO's size), its
+	# return, and the LED that shows it.
+	ev=$dir/events.jsonl
+	mpu_count 0x68 2048
+	if wait_until 100 has_event "$ev" sensor_fault ankle; then
+		pass ankle-fault "$(grep '"sensor_fault"' "$ev" | tail -n 1)"
+		if wait_until 20 led_is 1; then pass led-on-fault
+		else fail led-on-fault "LED (line 3) is $(level 3) with ankle faulty"; fi
+	else
+		fail ankle-fault "no sensor_fault for ankle within 10 s of FIFO_COUNT 2048"
+		fail led-on-fault "no fault to show"
+	fi
+	mpu_count 0x68 300
+	if wait_until 150 has_event "$ev" sensor_ok ankle; then
+		pass ankle-ok "$(grep '"sensor_ok"' "$ev" | tail -n 1)"
+		if wait_until 20 led_is 0; then pass led-off-when-well
+		else fail led-off-when-well "LED (line 3) is $(level 3) with every sensor working"; fi
+	else
+		fail ankle-ok "no sensor_ok for ankle within 15 s of FIFO_COUNT back to 300"
+		fail led-off-when-well "no return to show"
+	fi
+	others=$(grep '"sensor_fault"' "$ev" | grep -v '"sensor":"ankle"')
+	if [ -z "$others" ]; then pass faults-stay-apart "room worked on while ankle failed"
+	else fail faults-stay-apart "other sensors faulted: $others"; fi
+
+	stop_daemon $dpid i2c-sigterm
+	if [ "$(rget 0x68 0x6b)" = 0x40 ]; then pass mpu6050-sleep-on-exit
+	else fail mpu6050-sleep-on-exit "PWR_MGMT_1 is $(rget 0x68 0x6b) after exit, not 0x40 (asleep)"; fi
+	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
+}
+
+# --- bad: a chip that is not what the config says --------------------------
+run_bad() {
+	dir=$W/bad
+	mkdir -p "$dir"
+	nf0=$nfail
+	mpu_preset 0x69 0x00
+	mpu_count 0x69 0
+	conf "$S_BAD" > "$dir/legwatchd.conf"
+	if ! start_daemon "$dir"; then
+		why_down $dpid '' "$dir"
+		fail wrong-chip-start "$down"
+		fail_all "legwatchd is not running" wrong-chip-fault \
+		    wrong-chip-led wrong-chip-ok wrong-chip-led-off \
+		    wrong-chip-sigterm
+		show_daemon_log "$dir"
+		return
+	fi
+	ev=$dir/events.jsonl
+	if wait_until 100 has_event "$ev" sensor_fault bad; then
+		line=$(grep '"sensor_fault"' "$ev" | head -n 1)
+		if echo "$line" | grep -qi 'who_am_i'; then pass wrong-chip-fault "$line"
+		else fail wrong-chip-fault "the error does not name WHO_AM_I: $line"; fi
+		sleep 1.2	# past the lamp test
+		if led_is 1; then pass wrong-chip-led
+		else fail wrong-chip-led "LED (line 3) is $(level 3) with sensor bad faulty"; fi
+		rset 0x69 0x75 0x68
+		if wait_until 150 has_event "$ev" sensor_ok bad; then
+			pass wrong-chip-ok "$(grep '"sensor_ok"' "$ev" | head -n 1)"
+			if wait_until 20 led_is 0; then pass wrong-chip-led-off
+			else fail wrong-chip-led-off "LED (line 3) is $(level 3) after sensor_ok"; fi
+		else
+			fail wrong-chip-ok "no sensor_ok for bad within 15 s of WHO_AM_I = 0x68"
+			fail wrong-chip-led-off "no return to show"
+		fi
+	else
+		fail_all "no sensor_fault for bad within 10 s" wrong-chip-fault \
+		    wrong-chip-led wrong-chip-ok wrong-chip-led-off
+	fi
+	stop_daemon $dpid wrong-chip-sigterm
+	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
+}
+
+# --- all: the three sensors together ----------------------------------------
+run_all() {
+	dir=$W/all
+	mkdir -p "$dir"
+	nf0=$nfail
+	mpu_preset 0x68 0x68
+	bme_preset
+	pull 0 pull-down
+	conf "$S_LEGS" "$S_ANKLE" "$S_ROOM" > "$dir/legwatchd.conf"
+	if ! start_daemon "$dir" || ! wait_until 100 irq_ready; then
+		why_down $dpid 'never requested the edge IRQ' "$dir"
+		fail all-start "$down"
+		fail_all "legwatchd is not running" all-no-fault all-movement \
+		    all-sigterm
+		show_daemon_log "$dir"
+		return
+	fi
+	sleep 3
+	if grep -q '"sensor_fault"' "$dir/events.jsonl"; then
+		fail all-no-fault "$(grep '"sensor_fault"' "$dir/events.jsonl")"
+	elif ! running $dpid; then
+		fail all-no-fault "legwatchd exited"
+	else
+		pass all-no-fault "legs, ankle and room open, no sensor_fault"
+	fi
+	pulse_check all-movement 1.5 leg_movement "$dir/events.jsonl"
+	stop_daemon $dpid all-sigterm
+	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
+}
+
+run_legs
+run_i2c
+run_bad
+run_all
