@@ -206,8 +206,7 @@ adxl_clear_edges(struct sensor *s, struct adxl *a)
 	do {
 		n = gpio_read_edges(a->line, edges, 16, err, sizeof(err));
 		if (n == -1)
-			return sensor_fail(s, "%s: adxl345 interrupt: %s",
-			    s->conf->name, err);
+			return sensor_fail(s, "adxl345 interrupt: %s", err);
 	} while (n == 16);
 	return 0;
 }

@@ -57,7 +57,7 @@ w1_fail(struct sensor *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return sensor_fail(s, "%s: ds18b20 %s: %s", s->conf->name,
+	return sensor_fail(s, "ds18b20 %s: %s",
 	    w != NULL && w->dev[0] ? w->dev : s->conf->w1_device, what);
 }
 

@@ -275,8 +275,8 @@ i2c_sensor_fail(struct sensor *s, int addr, const char *what)
 {
 	const char *why = strerror(errno);
 
-	return sensor_fail(s, "%s: %s on /dev/i2c-%d 0x%02x: %s: %s",
-	    s->conf->name, s->ops->type, s->conf->bus, addr, what, why);
+	return sensor_fail(s, "%s on /dev/i2c-%d 0x%02x: %s: %s",
+	    s->ops->type, s->conf->bus, addr, what, why);
 }
 
 int
@@ -288,8 +288,8 @@ i2c_sensor_failx(struct sensor *s, int addr, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return sensor_fail(s, "%s: %s on /dev/i2c-%d 0x%02x: %s",
-	    s->conf->name, s->ops->type, s->conf->bus, addr, what);
+	return sensor_fail(s, "%s on /dev/i2c-%d 0x%02x: %s",
+	    s->ops->type, s->conf->bus, addr, what);
 }
 
 void

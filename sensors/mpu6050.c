@@ -241,8 +241,7 @@ mpu_clear_edges(struct sensor *s, struct mpu *m)
 	do {
 		n = gpio_read_edges(m->line, edges, 16, err, sizeof(err));
 		if (n == -1)
-			return sensor_fail(s, "%s: mpu6050 interrupt: %s",
-			    s->conf->name, err);
+			return sensor_fail(s, "mpu6050 interrupt: %s", err);
 	} while (n == 16);
 	return 0;
 }

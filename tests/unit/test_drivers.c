@@ -111,7 +111,7 @@ test_mpu_wrong_id(void **state)
 	(void)state;
 	d->reg[MPU_WHO_AM_I] = 0x70;	/* an MPU-6500 */
 	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	assert_string_equal(r->s.error, "mpu6050 on /dev/i2c-1 0x68: "
 	    "WHO_AM_I is 0x70, expected 0x68: not an MPU-6050");
 	/* Not ours: nothing was written to it. */
 	assert_int_equal(d->reg[MPU_PWR_MGMT_1], 0x40);
@@ -127,7 +127,7 @@ test_mpu_absent(void **state)
 	(void)state;
 	model_i2c_add(&r->m, 0x69, MODEL_MPU6050);	/* AD0 high */
 	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	assert_string_equal(r->s.error, "mpu6050 on /dev/i2c-1 0x68: "
 	    "read WHO_AM_I: Remote I/O error");
 	rig_free(r);
 	/* Named by its address, it is found. */
@@ -181,7 +181,7 @@ test_mpu_config(void **state)
 	model_i2c_add(&r->m, 0x68, MODEL_MPU6050);
 	r->c.range_g = 3;
 	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	assert_string_equal(r->s.error, "mpu6050 on /dev/i2c-1 0x68: "
 	    "range 3 g: the chip has 2, 4, 8 or 16");
 	rig_free(r);
 }
@@ -380,20 +380,20 @@ test_mpu_faults(void **state)
 	(void)state;
 	model_i2c_fail(&r->m, 1, ETIMEDOUT);
 	assert_int_equal(mpu6050_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	assert_string_equal(r->s.error, "mpu6050 on /dev/i2c-1 0x68: "
 	    "read WHO_AM_I: Connection timed out");
 	mpu6050_ops.close(&r->s);
 
 	assert_int_equal(mpu6050_ops.open(&r->s, &now), 0);
 	model_i2c_fail(&r->m, 1, EREMOTEIO);
 	assert_int_equal(mpu6050_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	assert_string_equal(r->s.error, "mpu6050 on /dev/i2c-1 0x68: "
 	    "read INT_STATUS: Remote I/O error");
 	/* The FIFO's data read fails: status and count went through. */
 	mpu_push_n(d, 0, 10);
 	model_i2c_fail_after(&r->m, 2, 1, ETIMEDOUT);
 	assert_int_equal(mpu6050_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: mpu6050 on /dev/i2c-1 0x68: "
+	assert_string_equal(r->s.error, "mpu6050 on /dev/i2c-1 0x68: "
 	    "read FIFO: Connection timed out");
 	assert_int_equal(r->g.n, 0);
 	rig_free(r);
@@ -418,7 +418,7 @@ test_adxl_wrong_id(void **state)
 	(void)state;
 	d->reg[ADXL_DEVID] = 0xe6;
 	assert_int_equal(adxl345_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: adxl345 on /dev/i2c-1 0x53: "
+	assert_string_equal(r->s.error, "adxl345 on /dev/i2c-1 0x53: "
 	    "DEVID is 0xe6, expected 0xe5: not an ADXL345");
 	assert_int_equal(d->reg[ADXL_POWER_CTL], 0);
 	rig_free(r);
@@ -551,11 +551,11 @@ test_adxl_faults(void **state)
 	model_adxl_push(d, 1, 2, 3);
 	model_i2c_fail(&r->m, 1, EREMOTEIO);
 	assert_int_equal(adxl345_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: adxl345 on /dev/i2c-3 0x1d: "
+	assert_string_equal(r->s.error, "adxl345 on /dev/i2c-3 0x1d: "
 	    "read INT_SOURCE: Remote I/O error");
 	model_i2c_fail_after(&r->m, 2, 1, ETIMEDOUT);
 	assert_int_equal(adxl345_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: adxl345 on /dev/i2c-3 0x1d: "
+	assert_string_equal(r->s.error, "adxl345 on /dev/i2c-3 0x1d: "
 	    "read FIFO: Connection timed out");
 	rig_free(r);
 }
@@ -637,7 +637,7 @@ test_sht_errors(void **state)
 	d->sht_bad_crc = 1;
 	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
 	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: sht3x on /dev/i2c-1 0x44: "
+	snprintf(want, sizeof(want), "sht3x on /dev/i2c-1 0x44: "
 	    "temperature CRC is 0x%02x, expected 0x%02x",
 	    model_sht_crc(w, 2) ^ 1, model_sht_crc(w, 2));
 	assert_string_equal(r->s.error, want);
@@ -654,7 +654,7 @@ test_sht_errors(void **state)
 	d->sht_temp = 0xffff;
 	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
 	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	assert_string_equal(r->s.error, "sht3x on /dev/i2c-1 0x44: "
 	    "130.00 °C is outside -40..85 °C");
 	d->sht_temp = 0;
 	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
@@ -666,11 +666,11 @@ test_sht_errors(void **state)
 	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
 	d->out_len = 0;
 	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	assert_string_equal(r->s.error, "sht3x on /dev/i2c-1 0x44: "
 	    "read the measurement: Remote I/O error");
 	model_i2c_fail(&r->m, 1, ETIMEDOUT);
 	assert_int_equal(sht3x_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	assert_string_equal(r->s.error, "sht3x on /dev/i2c-1 0x44: "
 	    "start a measurement: Connection timed out");
 	/* And it recovers. */
 	assert_int_equal(sht3x_ops.read(&r->s, &now), 0);
@@ -682,13 +682,13 @@ test_sht_errors(void **state)
 	/* Nothing at 0x44, or something that is no SHT3x. */
 	r = rig_new(&sht3x_ops, "sht3x");
 	assert_int_equal(sht3x_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	assert_string_equal(r->s.error, "sht3x on /dev/i2c-1 0x44: "
 	    "send read status: Remote I/O error");
 	rig_free(r);
 	r = rig_new(&sht3x_ops, "sht3x");
 	model_i2c_add(&r->m, 0x44, MODEL_PLAIN);
 	assert_int_equal(sht3x_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: sht3x on /dev/i2c-1 0x44: "
+	assert_string_equal(r->s.error, "sht3x on /dev/i2c-1 0x44: "
 	    "send read status: Operation not supported");
 	rig_free(r);
 }
@@ -780,12 +780,12 @@ test_bme_measure(void **state)
 	bme_adc(d, 0x80000);
 	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
 	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "no temperature measured (0x80000)");
 	bme_adc(d, 300000);
 	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
 	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "-44.36 °C is outside -40..85 °C");
 	assert_int_equal(r->g.n, 2);
 	rig_free(r);
@@ -812,7 +812,7 @@ test_bme_stuck(void **state)
 	}
 	now.mono += 0.01;
 	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "still measuring after 100 ms");
 	assert_true(fabs(r->s.next_read - (now.mono + 10)) < EXACT);
 	/* It starts over. */
@@ -837,7 +837,7 @@ test_bme_no_chip(void **state)
 	d = bme_model(r);
 	d->reg[BME_ID_REG] = 0x58;
 	assert_int_equal(bme280_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "chip id is 0x58, expected 0x60: not a BME280 (0x58 is a BMP280)");
 	rig_free(r);
 
@@ -845,7 +845,7 @@ test_bme_no_chip(void **state)
 	d = model_i2c_add(&r->m, 0x76, MODEL_PLAIN);
 	d->reg[BME_ID_REG] = 0x60;
 	assert_int_equal(bme280_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "calibration is all 0x00: no chip there");
 	rig_free(r);
 
@@ -856,7 +856,7 @@ test_bme_no_chip(void **state)
 	for (i = 0x88; i <= 0xa1; i++)
 		d->reg[i] = 0xff;
 	assert_int_equal(bme280_ops.open(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x77: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x77: "
 	    "calibration is all 0xff: no chip there");
 	rig_free(r);
 
@@ -865,12 +865,12 @@ test_bme_no_chip(void **state)
 	assert_int_equal(bme280_ops.open(&r->s, &now), 0);
 	model_i2c_fail(&r->m, 1, ETIMEDOUT);
 	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "start a measurement: Connection timed out");
 	assert_int_equal(bme280_ops.read(&r->s, &now), 0);
 	model_i2c_fail(&r->m, 1, EREMOTEIO);
 	assert_int_equal(bme280_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: bme280 on /dev/i2c-1 0x76: "
+	assert_string_equal(r->s.error, "bme280 on /dev/i2c-1 0x76: "
 	    "read status: Remote I/O error");
 	rig_free(r);
 }
@@ -962,16 +962,16 @@ test_w1_read(void **state)
 	/* Garbage, nothing, and the impossible are errors. */
 	w1_put(w.devs, "28-00000a1b2c3d", "21x37\n");
 	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: ds18b20 28-00000a1b2c3d: "
+	assert_string_equal(r->s.error, "ds18b20 28-00000a1b2c3d: "
 	    "not a temperature: \"21x37\"");
 	w1_put(w.devs, "28-00000a1b2c3d", "");
 	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: ds18b20 28-00000a1b2c3d: "
+	snprintf(want, sizeof(want), "ds18b20 28-00000a1b2c3d: "
 	    "empty reading from %s/28-00000a1b2c3d/temperature", w.devs);
 	assert_string_equal(r->s.error, want);
 	w1_put(w.devs, "28-00000a1b2c3d", "127937\n");
 	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: ds18b20 28-00000a1b2c3d: "
+	assert_string_equal(r->s.error, "ds18b20 28-00000a1b2c3d: "
 	    "127.937 °C is outside -40..85 °C");
 	assert_int_equal(r->g.n, 2);
 	rig_free(r);
@@ -992,7 +992,7 @@ test_w1_power_on(void **state)
 	assert_int_equal(ds18b20_ops.open(&r->s, &now), 0);
 	/* The first reading. */
 	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
-	assert_string_equal(r->s.error, "ankle: ds18b20 28-000000000001: "
+	assert_string_equal(r->s.error, "ds18b20 28-000000000001: "
 	    "85.000 °C is the power-on value, not a measurement");
 	w1_put(w.devs, "28-000000000001", "21500\n");
 	assert_int_equal(ds18b20_ops.read(&r->s, &now), 0);
@@ -1034,13 +1034,13 @@ test_w1_vanish(void **state)
 	*strrchr(path, '/') = '\0';
 	assert_int_equal(rmdir(path), 0);
 	assert_int_equal(ds18b20_ops.read(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: ds18b20 28-000000000002: gone "
+	snprintf(want, sizeof(want), "ds18b20 28-000000000002: gone "
 	    "(%s/temperature: No such file or directory)", path);
 	assert_string_equal(r->s.error, want);
 	/* The loop closes it and tries again later: still gone. */
 	ds18b20_ops.close(&r->s);
 	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: ds18b20 28-000000000002: %s: "
+	snprintf(want, sizeof(want), "ds18b20 28-000000000002: %s: "
 	    "No such file or directory", path);
 	assert_string_equal(r->s.error, want);
 	ds18b20_ops.close(&r->s);
@@ -1068,7 +1068,7 @@ test_w1_auto(void **state)
 	w1_put(w.devs, "10-000000000009", "20000\n");
 	r = w1_rig(&w, "auto");
 	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: ds18b20 auto: no 28-* "
+	snprintf(want, sizeof(want), "ds18b20 auto: no 28-* "
 	    "thermometer in %s", w.devs);
 	assert_string_equal(r->s.error, want);
 	rig_free(r);
@@ -1077,7 +1077,7 @@ test_w1_auto(void **state)
 	w1_put(w.devs, "28-00000000000b", "20000\n");
 	r = w1_rig(&w, "auto");
 	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: ds18b20 auto: 2 thermometers "
+	snprintf(want, sizeof(want), "ds18b20 auto: 2 thermometers "
 	    "in %s (", w.devs);
 	assert_memory_equal(r->s.error, want, strlen(want));
 	assert_non_null(strstr(r->s.error, "28-00000000000a"));
@@ -1089,7 +1089,7 @@ test_w1_auto(void **state)
 	/* No 1-Wire bus at all. */
 	r = w1_rig(&w, "auto");
 	assert_int_equal(ds18b20_ops.open(&r->s, &now), -1);
-	snprintf(want, sizeof(want), "ankle: ds18b20 auto: %s: No such file "
+	snprintf(want, sizeof(want), "ds18b20 auto: %s: No such file "
 	    "or directory (is the w1-gpio overlay on?)", w.devs);
 	assert_string_equal(r->s.error, want);
 	rig_free(r);

@@ -1,0 +1,305 @@
+/*
+ * The live sensors as a fleet (daemon/fleet.c), driven with exact times:
+ * an MPU-6050 on the in-process register model and a DS18B20 in a
+ * temporary sysfs.  Faults injected at the bus (EREMOTEIO, ETIMEDOUT),
+ * a wrong chip ID and a 1-Wire device that vanishes are each reported
+ * once as a fault, retried with back-off, reported once as working again
+ * when they come back, and never stop the other sensor.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../daemon/config.h"
+#include "../../daemon/fleet.h"
+#include "model_i2c.h"
+
+#define MPU_WHO_AM_I	0x75
+#define ANKLE		0
+#define ROOM		1
+
+struct report {
+	int	index, faulted;
+	char	error[SENSOR_ERR_MAX];
+	double	t;
+};
+
+struct rig {
+	struct config		conf;
+	struct fleet		f;
+	struct model_i2c	m;
+	struct model_dev	*mpu;
+	char			root[64], dev[160];
+	int			samples[2];
+	double			chip_t;
+	struct report		rep[16];
+	int			nrep;
+};
+
+static void
+on_sample(void *ctx, int index, const struct sample *s)
+{
+	struct rig *r = ctx;
+
+	(void)s;
+	r->samples[index]++;
+}
+
+static void
+on_fault(void *ctx, int index, int faulted, const char *error, double t)
+{
+	struct rig *r = ctx;
+	struct report *p = &r->rep[r->nrep++];
+
+	assert_true(r->nrep <= 16);
+	p->index = index;
+	p->faulted = faulted;
+	p->t = t;
+	snprintf(p->error, sizeof(p->error), "%s", error);
+}
+
+static void
+put_temperature(struct rig *r, const char *text)
+{
+	char path[200];
+	FILE *fp;
+
+	mkdir(r->dev, 0755);
+	snprintf(path, sizeof(path), "%s/temperature", r->dev);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static struct rig *
+rig_new(void)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	char cmd[200], err[256];
+
+	assert_non_null(r);
+	config_defaults(&r->conf);
+	snprintf(r->conf.sensors[ANKLE].name, CONFIG_NAME_MAX, "ankle");
+	r->conf.sensors[ANKLE].type = SENSOR_MPU6050;
+	r->conf.sensors[ANKLE].bus = 1;
+	r->conf.sensors[ANKLE].rate_hz = 50;
+	r->conf.sensors[ANKLE].range_g = 2;
+	r->conf.sensors[ANKLE].gpio_line = -1;
+	snprintf(r->conf.sensors[ROOM].name, CONFIG_NAME_MAX, "room");
+	r->conf.sensors[ROOM].type = SENSOR_DS18B20;
+	r->conf.sensors[ROOM].interval_s = 1;
+	r->conf.sensors[ROOM].gpio_line = -1;
+	snprintf(r->conf.sensors[ROOM].w1_device, 32, "28-00000a1b2c3d");
+	r->conf.nsensors = 2;
+
+	snprintf(r->root, sizeof(r->root), "/tmp/legwatch-fleet.XXXXXX");
+	assert_non_null(mkdtemp(r->root));
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/bus/w1/devices", r->root);
+	assert_int_equal(system(cmd), 0);
+	snprintf(r->dev, sizeof(r->dev), "%s/sys/bus/w1/devices/%s", r->root,
+	    r->conf.sensors[ROOM].w1_device);
+	put_temperature(r, "21437\n");
+
+	model_i2c_init(&r->m);
+	assert_non_null(r->mpu = model_i2c_add(&r->m, 0x68, MODEL_MPU6050));
+	if (fleet_init(&r->f, &r->conf, NULL, on_sample, on_fault, r, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	r->f.m[ANKLE].s.i2c = &r->m.bus;
+	r->f.m[ROOM].s.sysfs_root = r->root;
+	r->chip_t = 10;
+	return r;
+}
+
+static void
+rig_free(struct rig *r)
+{
+	char cmd[200];
+
+	fleet_close(&r->f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", r->root);
+	assert_int_equal(system(cmd), 0);
+	free(r);
+}
+
+/* Services the fleet at mono time t (Unix time 1.8e9 + t). */
+static void
+service(struct rig *r, double t)
+{
+	struct sensor_clock c = { 1800000000.0 + t, t };
+	long n;
+
+	/* The chip samples at 50 Hz whatever the driver does. */
+	for (n = lround(r->chip_t * 50); n < lround(t * 50); n++)
+		model_mpu_push(r->mpu, 0, 0, 16384);
+	r->chip_t = t;
+	fleet_service(&r->f, &c, NULL, 0);
+}
+
+/* Runs the fleet every 0.25 s from t0 to t1. */
+static void
+run(struct rig *r, double t0, double t1)
+{
+	double t;
+
+	for (t = t0; t <= t1 + 1e-9; t += 0.25)
+		service(r, t);
+}
+
+static void
+test_both_work(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	run(r, 10, 14);
+	assert_int_equal(r->nrep, 0);
+	assert_true(r->samples[ANKLE] >= 150);
+	assert_true(r->samples[ROOM] >= 3);
+	assert_false(fleet_problem(&r->f));
+	rig_free(r);
+}
+
+/* One bus error is retried at once and not reported: a glitch. */
+static void
+test_glitch_is_not_a_fault(void **state)
+{
+	struct rig *r = rig_new();
+	unsigned long before;
+
+	(void)state;
+	run(r, 10, 12);
+	model_i2c_fail(&r->m, 1, EREMOTEIO);
+	before = r->m.transfers;
+	run(r, 12.25, 16);
+	assert_true(r->m.transfers > before);
+	assert_int_equal(r->nrep, 0);
+	assert_false(fleet_problem(&r->f));
+	rig_free(r);
+}
+
+static void
+bus_fault_and_return(int err, const char *text)
+{
+	struct rig *r = rig_new();
+	int room_before, ankle_before;
+	unsigned long tries;
+
+	run(r, 10, 12);
+	model_i2c_fail(&r->m, 1000000, err);
+	room_before = r->samples[ROOM];
+	ankle_before = r->samples[ANKLE];
+	run(r, 12.25, 20);
+	/* Reported once, naming the sensor's bus and the errno's text. */
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].index, ANKLE);
+	assert_int_equal(r->rep[0].faulted, 1);
+	assert_non_null(strstr(r->rep[0].error, text));
+	assert_non_null(strstr(r->rep[0].error, "mpu6050"));
+	assert_true(fleet_problem(&r->f));
+	assert_int_equal(r->samples[ANKLE], ankle_before);
+	/* The thermometer went on. */
+	assert_true(r->samples[ROOM] >= room_before + 6);
+
+	/* Back-off: the retries thin out (1, 2, 4 ... s apart). */
+	tries = r->m.transfers;
+	run(r, 20.25, 21);
+	assert_true(r->m.transfers - tries <= 12);
+
+	/* It comes back: one sensor_ok, samples again. */
+	r->m.fail_n = 0;
+	run(r, 21.25, 60);
+	assert_int_equal(r->nrep, 2);
+	assert_int_equal(r->rep[1].index, ANKLE);
+	assert_int_equal(r->rep[1].faulted, 0);
+	assert_true(r->rep[1].t > r->rep[0].t);
+	assert_false(fleet_problem(&r->f));
+	assert_true(r->samples[ANKLE] > ankle_before);
+	rig_free(r);
+}
+
+static void
+test_remote_io_error(void **state)
+{
+	(void)state;
+	bus_fault_and_return(EREMOTEIO, "Remote I/O error");
+}
+
+static void
+test_timeout(void **state)
+{
+	(void)state;
+	bus_fault_and_return(ETIMEDOUT, "timed out");
+}
+
+/* Another chip answers where the MPU-6050 should be. */
+static void
+test_wrong_id(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	r->mpu->reg[MPU_WHO_AM_I] = 0x00;
+	run(r, 10, 14);
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].index, ANKLE);
+	assert_int_equal(r->rep[0].faulted, 1);
+	assert_non_null(strstr(r->rep[0].error, "0x68"));
+	assert_true(r->samples[ROOM] >= 3);
+	r->mpu->reg[MPU_WHO_AM_I] = 0x68;
+	run(r, 14.25, 40);
+	assert_int_equal(r->nrep, 2);
+	assert_int_equal(r->rep[1].faulted, 0);
+	rig_free(r);
+}
+
+static void
+test_w1_device_vanishes(void **state)
+{
+	struct rig *r = rig_new();
+	char cmd[220];
+	int ankle_before;
+
+	(void)state;
+	run(r, 10, 12);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", r->dev);
+	assert_int_equal(system(cmd), 0);
+	ankle_before = r->samples[ANKLE];
+	run(r, 12.25, 20);
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].index, ROOM);
+	assert_int_equal(r->rep[0].faulted, 1);
+	assert_non_null(strstr(r->rep[0].error, "28-00000a1b2c3d"));
+	/* The accelerometer went on. */
+	assert_true(r->samples[ANKLE] >= ankle_before + 350);
+	put_temperature(r, "20500\n");
+	run(r, 20.25, 60);
+	assert_int_equal(r->nrep, 2);
+	assert_int_equal(r->rep[1].index, ROOM);
+	assert_int_equal(r->rep[1].faulted, 0);
+	rig_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_both_work),
+		cmocka_unit_test(test_glitch_is_not_a_fault),
+		cmocka_unit_test(test_remote_io_error),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_wrong_id),
+		cmocka_unit_test(test_w1_device_vanishes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
