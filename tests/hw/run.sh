@@ -251,6 +251,13 @@ grep -E '^HW-(PASS|FAIL|SKIP)' "$log.txt" || true
 passed=$(grep -c '^HW-PASS' "$log.txt" || true)
 failed=$(grep -c '^HW-FAIL' "$log.txt" || true)
 done_line=$(grep '^HW-DONE' "$log.txt" | tail -n 1 || true)
+# Every expected check must have reported: one that silently vanished
+# (a guest script cut short) fails the run too.
+missing=
+for c in $(grep -v '^#' "$here/checks.txt" | awk 'NF { print $1 }'); do
+	grep -q "^HW-\(PASS\|FAIL\) $c\(:\|\$\)" "$log.txt" ||
+	    missing="$missing $c"
+done
 problem=
 if [ "$qemu_status" -eq 124 ] || [ "$qemu_status" -eq 137 ]; then
 	problem="the VM did not stop within $timeout_s s"
@@ -258,8 +265,8 @@ elif [ -z "$done_line" ]; then
 	problem="the guest never printed its HW-DONE marker (qemu exit status $qemu_status)"
 elif [ "$failed" -gt 0 ]; then
 	problem="$failed guest check(s) failed"
-elif [ "$passed" -eq 0 ]; then
-	problem="no guest check passed"
+elif [ -n "$missing" ]; then
+	problem="checks never reported:$missing"
 fi
 if [ -n "$problem" ]; then
 	echo "================ guest console ($log) ================"
@@ -268,6 +275,7 @@ if [ -n "$problem" ]; then
 	cat "$hw/qemu.out"
 	echo "======================================================"
 	echo "check-hw: FAIL: $problem" >&2
+	failed=$((failed + $(echo $missing | wc -w)))
 	[ "$failed" -gt 0 ] || failed=1
 	say "$passed passed, $failed failed (VM ${t_vm} s, total $(( $(date +%s) - t_start )) s)"
 	exit 1

@@ -420,6 +420,9 @@ run_i2c() {
 	if [ -z "$others" ]; then pass faults-stay-apart "room worked on while ankle failed"
 	else fail faults-stay-apart "other sensors faulted: $others"; fi
 
+	# Awake in the stub's memory, so that only the daemon's stopping
+	# can put it back to sleep.
+	rset 0x68 0x6b 0x00
 	stop_daemon $dpid i2c-sigterm
 	if [ "$(rget 0x68 0x6b)" = 0x40 ]; then pass mpu6050-sleep-on-exit
 	else fail mpu6050-sleep-on-exit "PWR_MGMT_1 is $(rget 0x68 0x6b) after exit, not 0x40 (asleep)"; fi
@@ -443,6 +446,7 @@ run_bad() {
 		show_daemon_log "$dir"
 		return
 	fi
+	pass wrong-chip-start
 	ev=$dir/events.jsonl
 	if wait_until 100 has_event "$ev" sensor_fault bad; then
 		line=$(grep '"sensor_fault"' "$ev" | head -n 1)
@@ -485,6 +489,7 @@ run_all() {
 		show_daemon_log "$dir"
 		return
 	fi
+	pass all-start
 	sleep 3
 	if grep -q '"sensor_fault"' "$dir/events.jsonl"; then
 		fail all-no-fault "$(grep '"sensor_fault"' "$dir/events.jsonl")"
