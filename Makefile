@@ -91,7 +91,7 @@ $(BUILD)/%.o: %.c $(wildcard daemon/*.h sensors/*.h)
 
 $(BUILD)/liblegwatch.a: $(CORE_OBJ)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 # libmosquitto's getaddrinfo() is answered by ours (daemon/resolve.c).
 $(BUILD)/legwatchd: $(BUILD)/daemon/main.o $(BUILD)/liblegwatch.a

@@ -100,7 +100,7 @@ command -v "$TRIPLET-pkg-config" >/dev/null 2>&1 ||
 cd "$TOP"
 mkdir -p "$BUILD"
 printf 'print-%%:\n\t@echo $($*)\n' > "$BUILD/vars.mk"
-MAKEVARS="CC=$TRIPLET-gcc PKG_CONFIG=$TRIPLET-pkg-config BUILD=$BUILD"
+MAKEVARS="CC=$TRIPLET-gcc AR=$TRIPLET-ar PKG_CONFIG=$TRIPLET-pkg-config BUILD=$BUILD"
 # shellcheck disable=SC2086
 makevar() {
 	make -s -f Makefile -f "$BUILD/vars.mk" $MAKEVARS "print-$1"
