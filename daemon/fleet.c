@@ -18,6 +18,12 @@
 #define FAULT_AFTER	2
 /* A working sensor that hands in nothing holds detection back this long. */
 #define DATA_LAG_MAX_S	5.0
+/*
+ * An accelerometer that answers but whose FIFO stays empty this long has
+ * been reset (a power glitch leaves it asleep): opened again, it is set
+ * up again.
+ */
+#define STALL_S		10.0
 
 static void
 member_emit(void *ctx, int index, const struct sample *in)
@@ -58,6 +64,7 @@ member_emit(void *ctx, int index, const struct sample *in)
 		}
 	}
 	m->last_t = s.t;
+	m->data_mono = m->now_mono;
 	f->emit(f->ctx, index, &s);
 }
 
@@ -173,7 +180,14 @@ static void
 read_member(struct fleet *f, struct fleet_member *m,
     const struct sensor_clock *now)
 {
+	m->now_mono = now->mono;
 	if (m->s.ops->read(&m->s, now) == -1) {
+		failed(f, m, now);
+		return;
+	}
+	if (m->s.ops->kind == REC_ACCEL && now->mono - m->data_mono > STALL_S) {
+		sensor_fail(&m->s, "%s: no samples for %.0f s", m->type,
+		    now->mono - m->data_mono);
 		failed(f, m, now);
 		return;
 	}
@@ -182,7 +196,9 @@ read_member(struct fleet *f, struct fleet_member *m,
 		    "(%lu times so far)", m->s.conf->name, m->s.overflows);
 		m->overflows_seen = m->s.overflows;
 	}
-	working(f, m, now);
+	/* An accelerometer proves itself with samples, not answers. */
+	if (m->s.ops->kind != REC_ACCEL || m->data_mono == now->mono)
+		working(f, m, now);
 }
 
 void
@@ -200,6 +216,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *now,
 				continue;
 			m->s.error[0] = '\0';
 			m->s.overflows = m->overflows_seen = 0;
+			m->now_mono = m->data_mono = now->mono;
 			if (m->s.ops->open(&m->s, now) == -1) {
 				m->open = 1;	/* close what open left */
 				failed(f, m, now);

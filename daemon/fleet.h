@@ -25,6 +25,8 @@ struct fleet_member {
 	int		 reported;	/* a sensor_fault went out */
 	double		 retry_at;	/* monotonic */
 	double		 last_t;	/* of the last sample */
+	double		 now_mono;	/* of the read going on */
+	double		 data_mono;	/* when a sample last came */
 	unsigned long	 overflows_seen;
 	FILE		*rec;
 	char		 rec_path[PATH_MAX];

@@ -23,6 +23,8 @@
 #include "../../daemon/fleet.h"
 #include "model_i2c.h"
 
+#define MPU_USER_CTRL	0x6a
+#define MPU_PWR_MGMT_1	0x6b
 #define MPU_WHO_AM_I	0x75
 #define ANKLE		0
 #define ROOM		1
@@ -41,6 +43,7 @@ struct rig {
 	char			root[64], dev[160];
 	int			samples[2];
 	double			chip_t;
+	int			chip_dead;
 	struct report		rep[16];
 	int			nrep;
 };
@@ -139,7 +142,8 @@ service(struct rig *r, double t)
 	long n;
 
 	/* The chip samples at 50 Hz whatever the driver does. */
-	for (n = lround(r->chip_t * 50); n < lround(t * 50); n++)
+	for (n = lround(r->chip_t * 50); n < lround(t * 50) && !r->chip_dead;
+	    n++)
 		model_mpu_push(r->mpu, 0, 0, 16384);
 	r->chip_t = t;
 	fleet_service(&r->f, &c, NULL, 0);
@@ -262,6 +266,47 @@ test_wrong_id(void **state)
 	rig_free(r);
 }
 
+/*
+ * A chip that answers but has gone to sleep (a reset) is set up again:
+ * reopened once, it works, so nothing is reported.
+ */
+static void
+test_silent_chip_is_set_up_again(void **state)
+{
+	struct rig *r = rig_new();
+	int before;
+
+	(void)state;
+	run(r, 10, 12);
+	r->mpu->reg[MPU_PWR_MGMT_1] = 0x40;	/* asleep, as after power-on */
+	r->mpu->reg[MPU_USER_CTRL] = 0;		/* FIFO off */
+	before = r->samples[ANKLE];
+	run(r, 12.25, 22);
+	assert_int_equal(r->samples[ANKLE], before);
+	run(r, 22.25, 40);
+	assert_int_equal(r->nrep, 0);
+	assert_int_equal(r->mpu->reg[MPU_PWR_MGMT_1] & 0x40, 0);
+	assert_true(r->samples[ANKLE] > before + 100);
+	rig_free(r);
+}
+
+/* A chip that stays asleep however often it is set up is a fault. */
+static void
+test_chip_that_never_measures(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	run(r, 10, 12);
+	r->chip_dead = 1;	/* answers, never measures */
+	run(r, 12.25, 40);
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].index, ANKLE);
+	assert_non_null(strstr(r->rep[0].error, "no samples for"));
+	assert_true(fleet_problem(&r->f));
+	rig_free(r);
+}
+
 static void
 test_w1_device_vanishes(void **state)
 {
@@ -298,6 +343,8 @@ main(void)
 		cmocka_unit_test(test_remote_io_error),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_wrong_id),
+		cmocka_unit_test(test_silent_chip_is_set_up_again),
+		cmocka_unit_test(test_chip_that_never_measures),
 		cmocka_unit_test(test_w1_device_vanishes),
 	};
 
