@@ -6,6 +6,7 @@
 # env:   HW_ACCEL=tcg      force software emulation (what CI without /dev/kvm
 #                          gets anyway); default: kvm when it works, else tcg
 #        HW_TIMEOUT=300    seconds before the VM is killed
+#        HW_WATCHDOG=240   seconds before the guest gives up and powers off
 #        HW_KEEP=1         keep the downloaded .debs and unpacked kernel
 #
 # Everything downloaded or built is cached under BUILD_DIR/hw/cache/<ABI>,
@@ -17,6 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 hw=$build/hw
 cache=$hw/cache
 timeout_s=${HW_TIMEOUT:-300}
+watchdog_s=${HW_WATCHDOG:-240}
 t_start=$(date +%s)
 
 say() { echo "check-hw: $*"; }
@@ -150,6 +152,10 @@ if [ ! -e "$kc/.done" ]; then
 		rm -rf "$kroot" "$kc/debs" "$kc/$src"
 	fi
 	echo "$kver" > "$kc/.done"
+	# Kernels the mirror has moved on from.
+	for old in "$cache"/*; do
+		[ "$old" = "$kc" ] || rm -rf "$old"
+	done
 	say "kernel $abi ($kver) and gpio-sim.ko ready in $(( $(date +%s) - t0 )) s"
 fi
 
@@ -207,7 +213,7 @@ boot() {
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 $1 -m 512 \
 	    -nographic -no-reboot -monitor none -serial "file:$log" \
 	    -kernel "$kc/vmlinuz" -initrd "$hw/initrd.gz" \
-	    -append 'console=ttyS0 panic=-1 quiet loglevel=4' \
+	    -append "console=ttyS0 panic=-1 quiet loglevel=4 HW_WATCHDOG=$watchdog_s" \
 	    < /dev/null > "$hw/qemu.out" 2>&1 &
 	qpid=$!
 	waited=0

@@ -194,10 +194,10 @@ S_BAD='{ name = "bad"; type = "mpu6050"; bus = '$I2C_BUS'; address = 0x69;
 # (the chip by its label), MQTT off, state in $dir/state
 conf() {
 	echo "sensors = ("
-	sep=
+	n=$#
 	for s in "$@"; do
-		printf '%s  %s\n' "$sep" "$s"
-		sep=,
+		n=$((n - 1))
+		if [ $n -gt 0 ]; then echo "  $s,"; else echo "  $s"; fi
 	done
 	cat <<EOF
 );
@@ -434,8 +434,7 @@ run_bad() {
 	dir=$W/bad
 	mkdir -p "$dir"
 	nf0=$nfail
-	mpu_preset 0x69 0x00
-	mpu_count 0x69 0
+	mpu_preset 0x69 0x00		# samples waiting, once it is opened
 	conf "$S_BAD" > "$dir/legwatchd.conf"
 	if ! start_daemon "$dir"; then
 		why_down $dpid '' "$dir"
