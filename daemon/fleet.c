@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -8,9 +9,9 @@
 #include "log.h"
 
 /*
- * A first failure is retried at once (an I2C glitch, a bounced cable):
- * only a second one in a row is a fault worth telling.  Then the retries
- * back off, never further apart than a minute.
+ * A first failure is retried soon (an I2C glitch, a bounced cable): only
+ * a second one in a row is a fault worth telling.  Then the retries back
+ * off, never further apart than a minute.
  */
 #define RETRY_FIRST_S	0.5
 #define RETRY_MIN_S	1.0
@@ -25,6 +26,57 @@
  */
 #define STALL_S		10.0
 
+/*
+ * Samples wait here until every working sensor has handed in what it
+ * measured up to their time: an accelerometer's FIFO brings a second's
+ * worth at once, and detection must see all sources in time order.
+ */
+static void
+hold(struct fleet *f, int index, const struct sample *s)
+{
+	if (f->nheld == f->held_cap) {
+		size_t cap = f->held_cap ? f->held_cap * 2 : 1024;
+		struct held *h = realloc(f->held, cap * sizeof(*h));
+
+		if (h == NULL) {	/* hand it on out of turn, not lose it */
+			f->emit(f->ctx, index, s);
+			return;
+		}
+		f->held = h;
+		f->held_cap = cap;
+	}
+	f->held[f->nheld].index = index;
+	f->held[f->nheld].seq = f->seq++;
+	f->held[f->nheld].s = *s;
+	f->nheld++;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+
+	if (x->s.t != y->s.t)
+		return x->s.t < y->s.t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Hands on, in time order, what is up to time t. */
+static void
+release(struct fleet *f, double t)
+{
+	size_t i, n;
+
+	if (f->nheld == 0)
+		return;
+	qsort(f->held, f->nheld, sizeof(*f->held), by_time);
+	for (n = 0; n < f->nheld && f->held[n].s.t <= t; n++)
+		f->emit(f->ctx, f->held[n].index, &f->held[n].s);
+	for (i = n; i < f->nheld; i++)
+		f->held[i - n] = f->held[i];
+	f->nheld -= n;
+}
+
 static void
 member_emit(void *ctx, int index, const struct sample *in)
 {
@@ -35,6 +87,8 @@ member_emit(void *ctx, int index, const struct sample *in)
 	/* Edge stamps mapped to Unix time may step back by a slew. */
 	if (!isnan(m->last_t) && s.t < m->last_t)
 		s.t = m->last_t;
+	m->last_t = s.t;
+	m->data_mono = m->now_mono;
 	if (m->rec != NULL) {
 		char row[160], why[128];
 		int len;
@@ -54,8 +108,10 @@ member_emit(void *ctx, int index, const struct sample *in)
 		 */
 		if (recording_parse_row(m->s.ops->kind, row, (size_t)len, &s,
 		    why, sizeof(why)) == -1) {
-			log_warn("%s: sample not recorded: %s", m->s.conf->name,
-			    why);
+			if (!m->said_unrecordable)
+				log_warn("%s: samples dropped, they cannot be "
+				    "recorded: %s", m->s.conf->name, why);
+			m->said_unrecordable = 1;
 			return;
 		}
 		if (fprintf(m->rec, "%s\n", row) < 0 && !f->record_failed) {
@@ -63,9 +119,7 @@ member_emit(void *ctx, int index, const struct sample *in)
 			f->record_failed = 1;
 		}
 	}
-	m->last_t = s.t;
-	m->data_mono = m->now_mono;
-	f->emit(f->ctx, index, &s);
+	hold(f, index, &s);
 }
 
 static int
@@ -73,13 +127,15 @@ open_recording(struct fleet_member *m, const char *path, char *err,
     size_t errsz)
 {
 	snprintf(m->rec_path, sizeof(m->rec_path), "%s", path);
-	if ((m->rec = fopen(path, "w")) == NULL) {
+	/* A restart goes on with the night's file, never wipes it. */
+	if ((m->rec = fopen(path, "a")) == NULL) {
 		snprintf(err, errsz, "--record: %s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(m->rec, "# legwatchd %s: sensor %s (%s)\n%s\n",
-	    LEGWATCH_VERSION, m->s.conf->name, m->type,
-	    recording_header(m->s.ops->kind));
+	if (ftell(m->rec) == 0)
+		fprintf(m->rec, "# legwatchd %s: sensor %s (%s)\n%s\n",
+		    LEGWATCH_VERSION, m->s.conf->name, m->type,
+		    recording_header(m->s.ops->kind));
 	return 0;
 }
 
@@ -196,8 +252,8 @@ read_member(struct fleet *f, struct fleet_member *m,
 		    "(%lu times so far)", m->s.conf->name, m->s.overflows);
 		m->overflows_seen = m->s.overflows;
 	}
-	/* An accelerometer proves itself with samples, not answers. */
-	if (m->s.ops->kind != REC_ACCEL || m->data_mono == now->mono)
+	/* A sensor proves itself with samples, not answers. */
+	if (m->data_mono == now->mono)
 		working(f, m, now);
 }
 
@@ -224,8 +280,14 @@ fleet_service(struct fleet *f, const struct sensor_clock *now,
 			}
 			m->open = 1;
 			log_info("%s: %s sensor open", m->s.conf->name, m->type);
-			/* Woken by its fd only: nothing to read to prove it. */
-			if (m->s.next_read == 0)
+			/*
+			 * Nothing it measures predates this: until its first
+			 * samples, detection waits for them from here.
+			 */
+			if (isnan(m->last_t) || m->last_t < now->unix)
+				m->last_t = now->unix;
+			/* A switch hands in its level when it opens. */
+			if (m->data_mono == now->mono && m->s.next_read == 0)
 				working(f, m, now);
 			continue;
 		}
@@ -237,6 +299,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *now,
 		    now->mono >= m->s.next_read))
 			read_member(f, m, now);
 	}
+	release(f, fleet_data_time(f, now));
 }
 
 int
@@ -323,5 +386,10 @@ fleet_close(struct fleet *f)
 			log_err("%s: %s", m->rec_path, strerror(errno));
 		m->rec = NULL;
 	}
+	/* What waits goes to detection: the run ends here. */
+	release(f, INFINITY);
+	free(f->held);
+	f->held = NULL;
+	f->nheld = f->held_cap = 0;
 	f->n = 0;
 }

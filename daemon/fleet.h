@@ -28,12 +28,22 @@ struct fleet_member {
 	double		 now_mono;	/* of the read going on */
 	double		 data_mono;	/* when a sample last came */
 	unsigned long	 overflows_seen;
+	int		 said_unrecordable;
 	FILE		*rec;
 	char		 rec_path[PATH_MAX];
 };
 
+struct held {
+	int		index;
+	unsigned long	seq;
+	struct sample	s;
+};
+
 struct fleet {
 	struct fleet_member	 m[CONFIG_MAX_SENSORS];
+	struct held		*held;	/* samples not yet handed on */
+	size_t			 nheld, held_cap;
+	unsigned long		 seq;
 	int			 n;
 	sensor_emit_fn		 emit;
 	fleet_fault_fn		 fault;
@@ -49,7 +59,11 @@ struct fleet {
 int	fleet_init(struct fleet *f, const struct config *conf,
 	    const char *record, sensor_emit_fn emit, fleet_fault_fn fault,
 	    void *ctx, char *err, size_t errsz);
-/* Opens what is closed and due, reads what is due or readable. */
+/*
+ * Opens what is closed and due, reads what is due or readable, and hands
+ * detection the samples of all sensors in time order, up to the time all
+ * of them have reached (fleet_data_time).
+ */
 void	fleet_service(struct fleet *f, const struct sensor_clock *now,
 	    const struct pollfd *pfd, int npfd);
 /* The fds to poll; returns how many were added (at most max). */

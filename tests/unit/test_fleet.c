@@ -43,6 +43,8 @@ struct rig {
 	char			root[64], dev[160];
 	int			samples[2];
 	double			chip_t;
+	double			last_t;
+	int			out_of_order;
 	int			chip_dead;
 	struct report		rep[16];
 	int			nrep;
@@ -53,8 +55,11 @@ on_sample(void *ctx, int index, const struct sample *s)
 {
 	struct rig *r = ctx;
 
-	(void)s;
 	r->samples[index]++;
+	/* Detection sees every sensor's samples in one time order. */
+	if (s->t < r->last_t)
+		r->out_of_order++;
+	r->last_t = s->t;
 }
 
 static void
@@ -170,6 +175,7 @@ test_both_work(void **state)
 	assert_true(r->samples[ANKLE] >= 150);
 	assert_true(r->samples[ROOM] >= 3);
 	assert_false(fleet_problem(&r->f));
+	assert_int_equal(r->out_of_order, 0);
 	rig_free(r);
 }
 
@@ -227,6 +233,7 @@ bus_fault_and_return(int err, const char *text)
 	assert_int_equal(r->rep[1].faulted, 0);
 	assert_true(r->rep[1].t > r->rep[0].t);
 	assert_false(fleet_problem(&r->f));
+	assert_int_equal(r->out_of_order, 0);
 	assert_true(r->samples[ANKLE] > ankle_before);
 	rig_free(r);
 }
@@ -334,6 +341,37 @@ test_w1_device_vanishes(void **state)
 	rig_free(r);
 }
 
+/*
+ * A thermometer measured in two steps (trigger, then read) whose readings
+ * are always bad: answering the trigger does not make it a working one.
+ */
+static void
+test_thermometer_always_bad(void **state)
+{
+	struct rig *r = rig_new();
+	char path[200];
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sys/bus/w1/devices/therm_bulk_read",
+	    r->root);
+	assert_non_null(fp = fopen(path, "w"));
+	fclose(fp);
+	put_temperature(r, "garbage\n");
+	run(r, 10, 40);
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].index, ROOM);
+	assert_int_equal(r->rep[0].faulted, 1);
+	assert_true(fleet_problem(&r->f));
+	assert_int_equal(r->samples[ROOM], 0);
+	put_temperature(r, "20500\n");
+	run(r, 40.25, 120);
+	assert_int_equal(r->nrep, 2);
+	assert_int_equal(r->rep[1].faulted, 0);
+	assert_true(r->samples[ROOM] > 0);
+	rig_free(r);
+}
+
 int
 main(void)
 {
@@ -346,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_silent_chip_is_set_up_again),
 		cmocka_unit_test(test_chip_that_never_measures),
 		cmocka_unit_test(test_w1_device_vanishes),
+		cmocka_unit_test(test_thermometer_always_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
