@@ -215,20 +215,20 @@ failed(struct fleet *f, struct fleet_member *m, const struct sensor_clock *now)
 	if (m->failures >= FAULT_AFTER && !m->reported) {
 		log_err("%s: %s (retrying)", m->s.conf->name, m->s.error);
 		m->reported = 1;
-		f->fault(f->ctx, m->s.index, 1, m->s.error, now->unix);
+		f->fault(f->ctx, m->s.index, 1, m->s.error);
 	} else
 		log_info("%s: %s (retry in %.1f s)", m->s.conf->name,
 		    m->s.error, wait);
 }
 
 static void
-working(struct fleet *f, struct fleet_member *m, const struct sensor_clock *now)
+working(struct fleet *f, struct fleet_member *m)
 {
 	m->failures = 0;
 	if (m->reported) {
 		log_notice("%s: working again", m->s.conf->name);
 		m->reported = 0;
-		f->fault(f->ctx, m->s.index, 0, "", now->unix);
+		f->fault(f->ctx, m->s.index, 0, "");
 	}
 }
 
@@ -254,7 +254,7 @@ read_member(struct fleet *f, struct fleet_member *m,
 	}
 	/* A sensor proves itself with samples, not answers. */
 	if (m->data_mono == now->mono)
-		working(f, m, now);
+		working(f, m);
 }
 
 void
@@ -288,7 +288,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *now,
 				m->last_t = now->unix;
 			/* A switch hands in its level when it opens. */
 			if (m->data_mono == now->mono && m->s.next_read == 0)
-				working(f, m, now);
+				working(f, m);
 			continue;
 		}
 		for (j = 0; j < npfd; j++)

@@ -15,7 +15,7 @@
 
 /* A sensor stopped (faulted = 1, with why) or came back (faulted = 0). */
 typedef void (*fleet_fault_fn)(void *ctx, int index, int faulted,
-    const char *error, double t);
+    const char *error);
 
 struct fleet_member {
 	struct sensor	 s;

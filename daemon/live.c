@@ -268,13 +268,29 @@ reload(struct live *lv, int use_mqtt)
 		sd_notify(0, "READY=1\nSTATUS=reload refused: see the log");
 		return;
 	}
+	/*
+	 * The sensors, their detection and the output lines stay as they
+	 * are: the running drivers and detectors hold on to them.
+	 */
 	if (memcmp(&next.leg, &lv->conf->leg, sizeof(next.leg)) != 0 ||
 	    memcmp(&next.mattress, &lv->conf->mattress,
 	    sizeof(next.mattress)) != 0 ||
 	    memcmp(&next.plm, &lv->conf->plm, sizeof(next.plm)) != 0 ||
-	    next.nsensors != lv->conf->nsensors)
-		log_notice("reload: detection and sensor settings take effect "
-		    "at the next start");
+	    memcmp(&next.motion, &lv->conf->motion, sizeof(next.motion)) != 0 ||
+	    next.nsensors != lv->conf->nsensors ||
+	    memcmp(next.sensors, lv->conf->sensors, sizeof(next.sensors)) != 0 ||
+	    memcmp(&next.outputs, &lv->conf->outputs,
+	    sizeof(next.outputs)) != 0)
+		log_notice("reload: changes to sensors, outputs and detection "
+		    "take effect at the next start (systemctl restart "
+		    "legwatchd)");
+	memcpy(next.sensors, lv->conf->sensors, sizeof(next.sensors));
+	next.nsensors = lv->conf->nsensors;
+	next.outputs = lv->conf->outputs;
+	next.leg = lv->conf->leg;
+	next.mattress = lv->conf->mattress;
+	next.plm = lv->conf->plm;
+	next.motion = lv->conf->motion;
 	mqtt_changed = mqtt_settings_differ(&next.mqtt, &lv->conf->mqtt) ||
 	    strcmp(next.device_id, lv->conf->device_id) != 0;
 	if (mqtt_changed && use_mqtt && next.mqtt.enabled) {
@@ -384,13 +400,16 @@ data_time(struct live *lv, double now)
 	return t;
 }
 
-static void
+static int
 set_output(struct gpio_line *l, int on, const char *what)
 {
 	char err[GPIO_ERR_MAX];
 
-	if (l != NULL && gpio_set(l, on, err, sizeof(err)) == -1)
+	if (l != NULL && gpio_set(l, on, err, sizeof(err)) == -1) {
 		log_err("%s: %s", what, err);
+		return -1;
+	}
+	return 0;
 }
 
 /* The LED asks for attention: a sensor is not working. */
@@ -400,10 +419,10 @@ update_led(struct live *lv, double now)
 	int on = now < lv->lamp_test_until ||
 	    (lv->have_fleet && fleet_problem(&lv->fleet));
 
-	if (lv->led != NULL && on != lv->led_on) {
-		set_output(lv->led, on, "outputs.led_line");
+	/* A write that failed is tried again at the next chance. */
+	if (lv->led != NULL && on != lv->led_on &&
+	    set_output(lv->led, on, "outputs.led_line") == 0)
 		lv->led_on = on;
-	}
 }
 
 static void
@@ -467,13 +486,14 @@ on_sample(void *ctx, int index, const struct sample *s)
 }
 
 static void
-on_fault(void *ctx, int index, int faulted, const char *error, double t)
+on_fault(void *ctx, int index, int faulted, const char *error)
 {
 	struct live *lv = ctx;
 	struct event ev;
 
-	event_init(&ev, faulted ? EVENT_SENSOR_FAULT : EVENT_SENSOR_OK, t,
-	    lv->src[index].name);
+	/* In step with the other events, which carry the data's time. */
+	event_init(&ev, faulted ? EVENT_SENSOR_FAULT : EVENT_SENSOR_OK,
+	    lv->data_now, lv->src[index].name);
 	snprintf(ev.text, sizeof(ev.text), "%s", error);
 	on_event(lv, &ev);
 }

@@ -63,7 +63,7 @@ on_sample(void *ctx, int index, const struct sample *s)
 }
 
 static void
-on_fault(void *ctx, int index, int faulted, const char *error, double t)
+on_fault(void *ctx, int index, int faulted, const char *error)
 {
 	struct rig *r = ctx;
 	struct report *p = &r->rep[r->nrep++];
@@ -71,7 +71,7 @@ on_fault(void *ctx, int index, int faulted, const char *error, double t)
 	assert_true(r->nrep <= 16);
 	p->index = index;
 	p->faulted = faulted;
-	p->t = t;
+	p->t = r->last_t;
 	snprintf(p->error, sizeof(p->error), "%s", error);
 }
 
