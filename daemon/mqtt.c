@@ -53,8 +53,10 @@ struct mqtt {
 	struct resolve		 res;
 	double			 resolve_until;
 	int			 refused;	/* a PUBACK said no: hold */
+	uint64_t		 refused_seq;	/* that event, until taken */
 	double			 refused_until, refused_backoff;
 	int			 said_refused;
+	int			 falling_back;	/* to 3.1.1: the close is ours */
 	unsigned		 bad_commands;
 	char			 temps[CONFIG_MAX_SENSORS][CONFIG_NAME_MAX];
 	int			 ntemps;
@@ -133,7 +135,12 @@ pump(struct mqtt *m)
 
 	if (m->refused)
 		return;
-	for (i = 0; i < m->ob->n && m->inflight < WINDOW; i++) {
+	/*
+	 * Once the broker refused an event, one at a time until it takes
+	 * it: what follows must not overtake it.
+	 */
+	for (i = 0; i < m->ob->n && m->inflight < (m->refused_seq != 0 ? 1 :
+	    WINDOW); i++) {
 		struct outbox_entry *e = &m->ob->e[i];
 		int rc, mid;
 
@@ -170,6 +177,7 @@ on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		libmosq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 		    MQTT_PROTOCOL_V311);
 		m->backoff = 0;		/* at once, in the old tongue */
+		m->falling_back = 1;	/* the close that follows is no news */
 		m->link = LINK_CONNECTING;
 		return;
 	}
@@ -229,9 +237,13 @@ on_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
 			continue;
 		m->inflight--;
 		if (reason < 0x80) {
+			if (e->seq == m->refused_seq) {
+				log_notice("mqtt: the broker takes events again");
+				m->refused_seq = 0;
+				m->refused_backoff = 0;
+				m->said_refused = 0;
+			}
 			outbox_ack(m->ob, e->seq);
-			m->refused_backoff = 0;
-			m->said_refused = 0;
 			return;
 		}
 		/*
@@ -247,6 +259,8 @@ on_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
 			    libmosq.reason_string(reason));
 		m->said_refused = 1;
 		m->refused = 1;
+		if (m->refused_seq == 0 || e->seq < m->refused_seq)
+			m->refused_seq = e->seq;
 		m->refused_until = 0;	/* the next tick sets it */
 		return;
 	}
@@ -490,6 +504,11 @@ link_down(struct mqtt *m, const char *why, double now)
 static void
 link_failed(struct mqtt *m, int rc, double now)
 {
+	if (m->falling_back) {
+		m->falling_back = 0;
+		schedule_retry(m, now);
+		return;
+	}
 	link_down(m, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
 	    libmosq.strerror(rc), now);
 }
@@ -519,11 +538,15 @@ connect_now(struct mqtt *m, double now)
 {
 	int rc;
 
+	/* Its lookup of the name happens inside: answered from ours. */
+	if (m->res.addr[0] != '\0')
+		resolve_pin(&m->res);
 	if (!m->started)
 		rc = libmosq.connect_async(m->mosq, m->conf->mqtt.host,
 		    m->conf->mqtt.port, m->conf->mqtt.keepalive);
 	else
 		rc = libmosq.reconnect_async(m->mosq);
+	resolve_unpin();
 	m->started = 1;
 	if (rc != MOSQ_ERR_SUCCESS) {
 		link_failed(m, rc, now);

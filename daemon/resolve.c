@@ -16,8 +16,38 @@ struct lookup {
 	char		 host[256];
 };
 
-/* The name and the address libmosquitto's lookup gets instead. */
+/*
+ * The name and the address libmosquitto's lookup gets instead, set only
+ * while it connects (resolve_pin).
+ */
 static char pinned_host[256], pinned_addr[64];
+static int (*real_getaddrinfo)(const char *, const char *,
+    const struct addrinfo *, struct addrinfo **);
+
+/* Lookups glibc could not cancel: freed once they are over. */
+#define ABANDONED_MAX	8
+static struct lookup *abandoned[ABANDONED_MAX];
+
+static void
+free_lookup(struct lookup *l)
+{
+	if (l->cb.ar_result != NULL)
+		freeaddrinfo(l->cb.ar_result);
+	free(l);
+}
+
+static void
+reap_abandoned(void)
+{
+	int i;
+
+	for (i = 0; i < ABANDONED_MAX; i++)
+		if (abandoned[i] != NULL &&
+		    gai_error(&abandoned[i]->cb) != EAI_INPROGRESS) {
+			free_lookup(abandoned[i]);
+			abandoned[i] = NULL;
+		}
+}
 
 int
 resolve_is_numeric(const char *host)
@@ -37,6 +67,7 @@ resolve_start(struct resolve *r, const char *host, char *err, size_t errsz)
 	int rc;
 
 	resolve_cancel(r);
+	reap_abandoned();
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, errsz, "%s: out of memory", host);
 		return -1;
@@ -75,9 +106,7 @@ resolve_poll(struct resolve *r, char *err, size_t errsz)
 	if (rc != 0) {
 		snprintf(err, errsz, "%s: %s", l->host, rc == EAI_SYSTEM ?
 		    "lookup failed" : gai_strerror(rc));
-		if (l->cb.ar_result != NULL)
-			freeaddrinfo(l->cb.ar_result);
-		free(l);
+		free_lookup(l);
 		return -1;
 	}
 	for (ai = l->cb.ar_result; ai != NULL; ai = ai->ai_next)
@@ -88,14 +117,10 @@ resolve_poll(struct resolve *r, char *err, size_t errsz)
 	if (ai == NULL || getnameinfo(ai->ai_addr, ai->ai_addrlen, r->addr,
 	    sizeof(r->addr), NULL, 0, NI_NUMERICHOST) != 0) {
 		snprintf(err, errsz, "%s: no usable address", l->host);
-		freeaddrinfo(l->cb.ar_result);
-		free(l);
+		free_lookup(l);
 		return -1;
 	}
-	freeaddrinfo(l->cb.ar_result);
-	free(l);
-	snprintf(pinned_host, sizeof(pinned_host), "%s", r->host);
-	snprintf(pinned_addr, sizeof(pinned_addr), "%s", r->addr);
+	free_lookup(l);
 	return 1;
 }
 
@@ -107,11 +132,34 @@ resolve_cancel(struct resolve *r)
 	if (l == NULL)
 		return;
 	r->req = NULL;
-	if (gai_cancel(&l->cb) == EAI_NOTCANCELED)
-		return;	/* glibc's thread still writes to it: let it be */
-	if (l->cb.ar_result != NULL)
-		freeaddrinfo(l->cb.ar_result);
-	free(l);
+	if (gai_cancel(&l->cb) == EAI_NOTCANCELED) {
+		int i;
+
+		/* glibc's thread still writes to it: freed when it is done. */
+		reap_abandoned();
+		for (i = 0; i < ABANDONED_MAX; i++)
+			if (abandoned[i] == NULL) {
+				abandoned[i] = l;
+				return;
+			}
+		return;	/* too many hanging at once: let this one be */
+	}
+	free_lookup(l);
+}
+
+void
+resolve_pin(const struct resolve *r)
+{
+	if (real_getaddrinfo == NULL)
+		*(void **)&real_getaddrinfo = dlsym(RTLD_NEXT, "getaddrinfo");
+	snprintf(pinned_host, sizeof(pinned_host), "%s", r->host);
+	snprintf(pinned_addr, sizeof(pinned_addr), "%s", r->addr);
+}
+
+void
+resolve_unpin(void)
+{
+	pinned_host[0] = pinned_addr[0] = '\0';
 }
 
 void
@@ -131,21 +179,19 @@ int
 getaddrinfo(const char *node, const char *service,
     const struct addrinfo *hints, struct addrinfo **res)
 {
-	static int (*real)(const char *, const char *,
-	    const struct addrinfo *, struct addrinfo **);
 	struct addrinfo h;
 
-	if (real == NULL && (*(void **)&real = dlsym(RTLD_NEXT,
-	    "getaddrinfo")) == NULL)
+	if (real_getaddrinfo == NULL && (*(void **)&real_getaddrinfo =
+	    dlsym(RTLD_NEXT, "getaddrinfo")) == NULL)
 		return EAI_SYSTEM;
 	if (node == NULL || pinned_host[0] == '\0' ||
 	    strcmp(node, pinned_host) != 0)
-		return real(node, service, hints, res);
+		return real_getaddrinfo(node, service, hints, res);
 	if (hints != NULL)
 		h = *hints;
 	else
 		memset(&h, 0, sizeof(h));
 	h.ai_flags |= AI_NUMERICHOST;
 	h.ai_flags &= ~AI_CANONNAME;
-	return real(pinned_addr, service, &h, res);
+	return real_getaddrinfo(pinned_addr, service, &h, res);
 }

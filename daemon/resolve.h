@@ -24,10 +24,16 @@ int	resolve_is_numeric(const char *host);
 int	resolve_start(struct resolve *r, const char *host, char *err,
 	    size_t errsz);
 /*
- * 1 with r->addr set and pinned for libmosquitto, 0 while the lookup goes
+ * 1 with r->addr set, 0 while the lookup goes
  * on, -1 with err when it failed.
  */
 int	resolve_poll(struct resolve *r, char *err, size_t errsz);
+/*
+ * While pinned, libmosquitto's lookup of r->host is answered with
+ * r->addr: pin just around its connect call, which does the lookup.
+ */
+void	resolve_pin(const struct resolve *r);
+void	resolve_unpin(void);
 /* Abandons a lookup that takes too long. */
 void	resolve_cancel(struct resolve *r);
 /* The next address of several, for the next attempt. */

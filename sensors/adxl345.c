@@ -125,7 +125,7 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 
 	s->fd = -1;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
-		return sensor_fail(s, "%s: %s", c->name, strerror(errno));
+		return sensor_fail(s, "adxl345: %s", strerror(errno));
 	s->priv = a;
 	a->addr = c->address ? c->address : ADXL_ADDR;
 	switch (c->range_g) {
@@ -178,8 +178,7 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 		gc.consumer = "legwatchd";
 		if ((a->line = gpio_request_input(&gc, err,
 		    sizeof(err))) == NULL)
-			return sensor_fail(s, "%s: adxl345 interrupt: %s",
-			    c->name, err);
+			return sensor_fail(s, "adxl345 interrupt: %s", err);
 		if (i2c_write_byte(a->bus, ADXL_INT_ENABLE,
 		    ADXL_INT_WATERMARK | ADXL_INT_OVERRUN) == -1)
 			return i2c_sensor_fail(s, a->addr,

@@ -21,8 +21,6 @@
 #define BME_CALIB_T		0x88	/* dig_T1..dig_P9, then dig_H1 */
 #define BME_CALIB_T_LEN		26
 #define BME_ID_REG		0xd0
-#define BME_RESET		0xe0
-#define  BME_RESET_WORD		0xb6
 #define BME_CALIB_H		0xe1	/* dig_H2..dig_H6 */
 #define BME_CALIB_H_LEN		7
 #define BME_CTRL_HUM		0xf2
@@ -36,7 +34,6 @@
 /* 20 bits of 0x80000: the temperature was skipped, not measured. */
 #define BME_TEMP_SKIPPED	0x80000
 /* The reset copies the calibration out of NVM: 2 ms, so 10 is ample. */
-#define BME_RESET_NS		10000000L
 
 #define MEASURE_S		0.01	/* x1: at most 3.6 ms */
 #define RETRY_S			0.01
@@ -102,14 +99,13 @@ static int
 bme_open(struct sensor *s, const struct sensor_clock *now)
 {
 	const struct sensor_conf *c = s->conf;
-	struct timespec ts = { 0, BME_RESET_NS };
 	uint8_t id, cal[BME_CALIB_T_LEN], calh[BME_CALIB_H_LEN];
 	struct bme *b;
 	int i, zeros = 0, ones = 0;
 
 	s->fd = -1;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return sensor_fail(s, "%s: %s", c->name, strerror(errno));
+		return sensor_fail(s, "bme280: %s", strerror(errno));
 	s->priv = b;
 	b->addr = c->address ? c->address : BME_ADDR;
 	b->interval_s = c->interval_s > 0 ? c->interval_s : INTERVAL_S;
@@ -121,10 +117,10 @@ bme_open(struct sensor *s, const struct sensor_clock *now)
 		return i2c_sensor_failx(s, b->addr, "chip id is 0x%02x, "
 		    "expected 0x%02x: not a BME280%s", id, BME_ID,
 		    id == 0x58 ? " (0x58 is a BMP280)" : "");
-	/* The reset is self-clearing but nothing polls it: see mpu6050.c. */
-	if (i2c_write_byte(b->bus, BME_RESET, BME_RESET_WORD) == -1)
-		return i2c_sensor_fail(s, b->addr, "reset");
-	nanosleep(&ts, NULL);
+	/*
+	 * No reset (its start-up wait would stall the loop): every control
+	 * register is written before each measurement.
+	 */
 	if (i2c_read_block(b->bus, BME_CALIB_T, cal, sizeof(cal)) == -1 ||
 	    i2c_read_block(b->bus, BME_CALIB_H, calh, sizeof(calh)) == -1)
 		return i2c_sensor_fail(s, b->addr, "read calibration");

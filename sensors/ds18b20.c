@@ -115,7 +115,7 @@ w1_open(struct sensor *s, const struct sensor_clock *now)
 
 	s->fd = -1;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
-		return sensor_fail(s, "%s: %s", c->name, strerror(errno));
+		return sensor_fail(s, "ds18b20: %s", strerror(errno));
 	s->priv = w;
 	w->interval_s = c->interval_s > 0 ? c->interval_s : INTERVAL_S;
 	snprintf(dir, sizeof(dir), "%s" W1_DEVICES, root);

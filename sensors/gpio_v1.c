@@ -79,14 +79,17 @@ open_by_label(const char *label)
 {
 	struct dirent **names;
 	struct gpiod_chip *chip = NULL;
-	int i, n;
+	int i, n, unopened = 0;
 
 	if ((n = scandir("/dev", &names, is_chip, by_number)) == -1)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		if (chip == NULL &&
-		    (chip = gpiod_chip_open_by_name(names[i]->d_name)) != NULL &&
-		    !(label == NULL ? gpio_chip_is_header(gpiod_chip_label(chip)) :
+		    (chip = gpiod_chip_open_by_name(names[i]->d_name)) == NULL &&
+		    unopened == 0)
+			unopened = errno;
+		else if (chip != NULL && !(label == NULL ?
+		    gpio_chip_is_header(gpiod_chip_label(chip)) :
 		    strcmp(gpiod_chip_label(chip), label) == 0)) {
 			gpiod_chip_close(chip);
 			chip = NULL;
@@ -94,8 +97,9 @@ open_by_label(const char *label)
 		free(names[i]);
 	}
 	free(names);
+	/* Not found, perhaps because a chip could not be opened: say so. */
 	if (chip == NULL)
-		errno = ENODEV;
+		errno = unopened ? unopened : ENODEV;
 	return chip;
 }
 
@@ -269,6 +273,8 @@ gpio_get(struct gpio_line *l, char *err, size_t errsz)
 
 	if ((v = gpiod_line_get_value(l->line)) == -1)
 		return fail(err, errsz, l->name, "read: %s", strerror(errno));
+	/* An edge already waiting for this level is no change. */
+	l->level = v;
 	return v;
 }
 

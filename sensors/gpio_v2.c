@@ -412,7 +412,9 @@ gpio_get(struct gpio_line *l, char *err, size_t errsz)
 		line_err(err, errsz, l->chip, l->offset, "read", errno);
 		return -1;
 	}
-	return v == GPIOD_LINE_VALUE_ACTIVE;
+	/* An edge already waiting for this level is no change. */
+	l->level = v == GPIOD_LINE_VALUE_ACTIVE;
+	return l->level;
 }
 
 int

@@ -35,7 +35,6 @@
 #define  MPU_USER_FIFO_EN	0x40
 #define  MPU_USER_FIFO_RESET	0x04
 #define MPU_PWR_MGMT_1		0x6b
-#define  MPU_PWR_RESET		0x80
 #define  MPU_PWR_SLEEP		0x40
 #define MPU_PWR_MGMT_2		0x6c
 #define  MPU_PWR_STBY_GYRO	0x07	/* the gyroscope is not needed */
@@ -49,7 +48,6 @@
 #define MPU_CHUNK		(I2C_BLOCK_MAX / MPU_SAMPLE_BYTES * \
 				    MPU_SAMPLE_BYTES)
 /* Power-on after a reset: the datasheet's 100 ms start-up. */
-#define MPU_RESET_NS		100000000L
 
 #define DRAIN_S			1.0	/* about once a second */
 
@@ -138,7 +136,6 @@ static int
 mpu_open(struct sensor *s, const struct sensor_clock *now)
 {
 	const struct sensor_conf *c = s->conf;
-	struct timespec ts = { 0, MPU_RESET_NS };
 	struct gpio_input_conf gc;
 	char err[GPIO_ERR_MAX];
 	struct mpu *m;
@@ -147,7 +144,7 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 
 	s->fd = -1;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
-		return sensor_fail(s, "%s: %s", c->name, strerror(errno));
+		return sensor_fail(s, "mpu6050: %s", strerror(errno));
 	s->priv = m;
 	m->addr = c->address ? c->address : MPU_ADDR;
 	switch (c->range_g) {
@@ -188,15 +185,12 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 		return i2c_sensor_failx(s, m->addr, "WHO_AM_I is 0x%02x, "
 		    "expected 0x%02x: not an MPU-6050", id, MPU_ID);
 	/*
-	 * A reset clears whatever an earlier run left.  The reset bit
-	 * clears itself, but polling it would spin forever on a stand-in
-	 * that is plain memory: wait the start-up time instead.
+	 * Every register it uses is written below, which clears whatever
+	 * an earlier run left as well as a reset would, without the reset's
+	 * 100 ms wait that would stall the loop.  Awake on the internal
+	 * oscillator: the gyroscope stays off.
 	 */
-	if (i2c_write_byte(m->bus, MPU_PWR_MGMT_1, MPU_PWR_RESET) == -1)
-		return i2c_sensor_fail(s, m->addr, "reset");
 	m->configured = 1;
-	nanosleep(&ts, NULL);
-	/* Awake on the internal oscillator: the gyroscope stays off. */
 	if (i2c_write_byte(m->bus, MPU_PWR_MGMT_1, 0x00) == -1 ||
 	    i2c_write_byte(m->bus, MPU_PWR_MGMT_2, MPU_PWR_STBY_GYRO) == -1 ||
 	    i2c_write_byte(m->bus, MPU_CONFIG,
@@ -214,8 +208,7 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 		gc.consumer = "legwatchd";
 		if ((m->line = gpio_request_input(&gc, err,
 		    sizeof(err))) == NULL)
-			return sensor_fail(s, "%s: mpu6050 interrupt: %s",
-			    c->name, err);
+			return sensor_fail(s, "mpu6050 interrupt: %s", err);
 		if (i2c_write_byte(m->bus, MPU_INT_PIN_CFG, 0x00) == -1 ||
 		    i2c_write_byte(m->bus, MPU_INT_ENABLE,
 		    MPU_INT_FIFO_OFLOW) == -1)

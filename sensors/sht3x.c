@@ -84,7 +84,7 @@ sht_open(struct sensor *s, const struct sensor_clock *now)
 
 	s->fd = -1;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return sensor_fail(s, "%s: %s", c->name, strerror(errno));
+		return sensor_fail(s, "sht3x: %s", strerror(errno));
 	s->priv = h;
 	h->addr = c->address ? c->address : SHT_ADDR;
 	h->interval_s = c->interval_s > 0 ? c->interval_s : INTERVAL_S;
