@@ -90,13 +90,23 @@ if [ ! -e "$kc/.done" ]; then
 	rm -rf "$kc"
 	mkdir -p "$kc/debs" "$kc/mod" "$kc/ko"
 	fetch() {
-		(cd "$kc/debs" && apt-get download "$@" >/dev/null 2>&1)
+		(cd "$kc/debs" && apt-get download "$@" > fetch.log 2>&1)
 	}
 	if ! fetch "linux-image-$abi=$kver" "linux-source-$series=$kver"; then
 		# The lists may be older than the mirror: refresh once.
 		apt_update
-		fetch "linux-image-$abi=$kver" "linux-source-$series=$kver" ||
-		    die "apt-get download linux-image-$abi=$kver linux-source-$series=$kver failed"
+		if ! fetch "linux-image-$abi=$kver" "linux-source-$series=$kver"
+		then
+			# A point release within the same ABI: the installed
+			# headers are older than what the mirror still has.
+			say "linux-headers-$abi $kver is gone from the mirror: upgrading it"
+			DEBIAN_FRONTEND=noninteractive $sudo apt-get install \
+			    -y -qq --no-install-recommends "linux-headers-$abi" \
+			    >/dev/null || die "apt-get install linux-headers-$abi failed"
+			kver=$(dpkg-query -W -f='${Version}' "linux-headers-$abi")
+			fetch "linux-image-$abi=$kver" "linux-source-$series=$kver" ||
+			    { cat "$kc/debs/fetch.log"; die "apt-get download linux-image-$abi=$kver linux-source-$series=$kver failed"; }
+		fi
 	fi
 
 	# gpio-sim is not enabled in Debian's kernel: build it out of tree
