@@ -159,7 +159,7 @@ if [ ! -e "$kc/.done" ]; then
 	    "$kc/ko/order" > "$kc/ko/order.new"
 	mv "$kc/ko/order.new" "$kc/ko/order"
 	if [ -z "${HW_KEEP:-}" ]; then
-		rm -rf "$kroot" "$kc/debs" "$kc/$src"
+		rm -rf "${kroot:?}" "${kc:?}/debs" "${kc:?}/$src"
 	fi
 	echo "$kver" > "$kc/.done"
 	# Kernels the mirror has moved on from.
