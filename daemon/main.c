@@ -349,7 +349,8 @@ run_replay(const struct options *o, const struct config *conf,
 	char tmp[PATH_MAX] = "";
 	const char *slow;
 	double last_tick = -INFINITY;
-	int idx, r, rc = EX_SOFTWARE;
+	struct stat st;
+	int idx, r, rc = EX_SOFTWARE, special = 0;
 
 	memset(&sk, 0, sizeof(sk));
 	describe_sources(rs, o, conf, src);
@@ -358,7 +359,15 @@ run_replay(const struct options *o, const struct config *conf,
 	 * place only when all the input proved good: bad input leaves no
 	 * partial output, and an unwritable place is known at once.
 	 */
-	if (o->events_path != NULL && strcmp(o->events_path, "-") != 0) {
+	/*
+	 * A device or a pipe (/dev/null, a FIFO) is written to, never
+	 * renamed over: only a regular file is replaced whole.
+	 */
+	if (o->events_path != NULL && strcmp(o->events_path, "-") != 0 &&
+	    stat(o->events_path, &st) == 0 && !S_ISREG(st.st_mode))
+		special = 1;
+	if (o->events_path != NULL && strcmp(o->events_path, "-") != 0 &&
+	    !special) {
 		int fd;
 
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX",
@@ -401,9 +410,18 @@ run_replay(const struct options *o, const struct config *conf,
 		    4 / conf->leg.move.window_s);
 	if (sk.out != NULL && !sk.failed) {
 		if (tmp[0] == '\0') {
-			dst = stdout;
+			if (!special)
+				dst = stdout;
+			else if ((dst = fopen(o->events_path, "w")) == NULL) {
+				log_err("%s: %s", o->events_path,
+				    strerror(errno));
+				rc = EX_CANTCREAT;
+				goto done;
+			}
 			if (fflush(sk.out) == EOF ||
 			    copy_spool(sk.out, dst) == -1 || fflush(dst) == EOF)
+				sk.failed = 1;
+			if (special && fclose(dst) == EOF)
 				sk.failed = 1;
 		} else if (fflush(sk.out) == EOF ||
 		    fsync(fileno(sk.out)) == -1 ||

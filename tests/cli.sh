@@ -146,6 +146,17 @@ expect 73 "nosuchdir" -- "$bin" --replay "$work/long.csv" \
 # --- a recording too slow for the detector is not silently "normal"
 awk -F, 'NR == 1 || NR % 50 == 2' "$work/long.csv" > "$work/slow.csv"
 expect 0 "too far apart" -- "$bin" --replay "$work/slow.csv" --events /dev/null
+# Events to a device or a pipe are written to it, never renamed over it
+# (as root that would have replaced /dev/null with a file).
+if [ -c /dev/null ]; then pass; else fail "/dev/null is still a device"; fi
+mkfifo "$work/events.fifo"
+cat "$work/events.fifo" > "$work/from-fifo.jsonl" &
+"$bin" --replay "$work/long.csv" --events "$work/events.fifo" 2>/dev/null
+wait
+"$bin" --replay "$work/long.csv" --events "$work/direct.jsonl" 2>/dev/null
+if [ -p "$work/events.fifo" ] && [ -s "$work/from-fifo.jsonl" ] &&
+    cmp -s "$work/from-fifo.jsonl" "$work/direct.jsonl"; then pass
+else fail "events through a FIFO"; fi
 
 # --- --speed: paced like a live run, same events
 head -n 1501 "$work/long.csv" > "$work/short.csv"
