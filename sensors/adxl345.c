@@ -118,8 +118,6 @@ static int
 adxl_open(struct sensor *s, const struct sensor_clock *now)
 {
 	const struct sensor_conf *c = s->conf;
-	struct gpio_input_conf gc;
-	char err[GPIO_ERR_MAX];
 	struct adxl *a;
 	uint8_t id, range, code;
 
@@ -169,21 +167,12 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 	    i2c_write_byte(a->bus, ADXL_INT_MAP, 0) == -1)
 		return i2c_sensor_fail(s, a->addr, "configure");
 	if (c->gpio_line >= 0) {
-		memset(&gc, 0, sizeof(gc));
-		gc.chip = c->chip;
-		gc.offset = (unsigned)c->gpio_line;
-		gc.active_low = c->active_low;
-		gc.bias = c->bias;
-		gc.debounce_ms = 0;
-		gc.consumer = "legwatchd";
-		if ((a->line = gpio_request_input(&gc, err,
-		    sizeof(err))) == NULL)
-			return sensor_fail(s, "adxl345 interrupt: %s", err);
+		if (accel_irq_open(s, &a->line) == -1)
+			return -1;
 		if (i2c_write_byte(a->bus, ADXL_INT_ENABLE,
 		    ADXL_INT_WATERMARK | ADXL_INT_OVERRUN) == -1)
 			return i2c_sensor_fail(s, a->addr,
 			    "configure the interrupt");
-		s->fd = gpio_fd(a->line);
 	} else if (i2c_write_byte(a->bus, ADXL_INT_ENABLE, 0) == -1)
 		return i2c_sensor_fail(s, a->addr, "configure");
 	if (adxl_fifo_reset(a) == -1)
@@ -192,21 +181,6 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 		return i2c_sensor_fail(s, a->addr, "start measuring");
 	s->next_read = now->mono + (a->line != NULL ? SAFETY_POLL_S :
 	    a->drain_s);
-	return 0;
-}
-
-static int
-adxl_clear_edges(struct sensor *s, struct adxl *a)
-{
-	struct gpio_edge edges[16];
-	char err[GPIO_ERR_MAX];
-	int n;
-
-	do {
-		n = gpio_read_edges(a->line, edges, 16, err, sizeof(err));
-		if (n == -1)
-			return sensor_fail(s, "adxl345 interrupt: %s", err);
-	} while (n == 16);
 	return 0;
 }
 
@@ -221,7 +195,7 @@ adxl_read(struct sensor *s, const struct sensor_clock *now)
 
 	s->next_read = now->mono + (a->line != NULL ? SAFETY_POLL_S :
 	    a->drain_s);
-	if (a->line != NULL && adxl_clear_edges(s, a) == -1)
+	if (a->line != NULL && accel_irq_clear(s, a->line) == -1)
 		return -1;
 	if (i2c_read_byte(a->bus, ADXL_INT_SOURCE, &src) == -1)
 		return i2c_sensor_fail(s, a->addr, "read INT_SOURCE");

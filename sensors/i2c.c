@@ -348,3 +348,38 @@ fifo_clock_place(struct fifo_clock *fc, int n, double now, double *first,
 	fc->last_t = *first + (n - 1) * *spacing;
 	fc->next_t = fc->last_t + p;
 }
+
+int
+accel_irq_open(struct sensor *s, struct gpio_line **line)
+{
+	const struct sensor_conf *c = s->conf;
+	struct gpio_input_conf gc;
+	char err[GPIO_ERR_MAX];
+
+	memset(&gc, 0, sizeof(gc));
+	gc.chip = c->chip;
+	gc.offset = (unsigned)c->gpio_line;
+	gc.bias = GPIO_BIAS_AS_IS;	/* the chip drives it push-pull */
+	gc.debounce_ms = 0;		/* a pulse of tens of microseconds */
+	gc.consumer = "legwatchd";
+	if ((*line = gpio_request_input(&gc, err, sizeof(err))) == NULL)
+		return sensor_fail(s, "%s interrupt: %s", s->ops->type, err);
+	s->fd = gpio_fd(*line);
+	return 0;
+}
+
+int
+accel_irq_clear(struct sensor *s, struct gpio_line *line)
+{
+	struct gpio_edge edges[16];
+	char err[GPIO_ERR_MAX];
+	int n;
+
+	do {
+		if ((n = gpio_read_edges(line, edges, 16, err,
+		    sizeof(err))) == -1)
+			return sensor_fail(s, "%s interrupt: %s", s->ops->type,
+			    err);
+	} while (n == 16);
+	return 0;
+}

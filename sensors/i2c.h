@@ -89,6 +89,16 @@ int	i2c_sensor_failx(struct sensor *s, int addr, const char *fmt, ...)
 #define FIFO_CLOCK_SLACK	4
 #define FIFO_CLOCK_MIN_SLACK	0.05	/* s, for fast rates */
 
+/*
+ * An accelerometer's interrupt pin on a GPIO line (conf->chip,
+ * conf->gpio_line): requested for edges, its fd put in s->fd.  0, or -1
+ * with s->error.
+ */
+struct gpio_line;
+int	accel_irq_open(struct sensor *s, struct gpio_line **line);
+/* Takes the edges that woke the loop, so that the fd goes quiet. */
+int	accel_irq_clear(struct sensor *s, struct gpio_line *line);
+
 struct fifo_clock {
 	double	period;		/* s, the chip's actual rate */
 	double	next_t;		/* unix s of the next sample; 0: unanchored */

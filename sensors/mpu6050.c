@@ -136,8 +136,6 @@ static int
 mpu_open(struct sensor *s, const struct sensor_clock *now)
 {
 	const struct sensor_conf *c = s->conf;
-	struct gpio_input_conf gc;
-	char err[GPIO_ERR_MAX];
 	struct mpu *m;
 	uint8_t id, afs;
 	int div;
@@ -199,43 +197,19 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 	    i2c_write_byte(m->bus, MPU_ACCEL_CONFIG, (uint8_t)(afs << 3)) == -1)
 		return i2c_sensor_fail(s, m->addr, "configure");
 	if (c->gpio_line >= 0) {
-		memset(&gc, 0, sizeof(gc));
-		gc.chip = c->chip;
-		gc.offset = (unsigned)c->gpio_line;
-		gc.active_low = c->active_low;
-		gc.bias = c->bias;
-		gc.debounce_ms = 0;	/* a 50 us pulse */
-		gc.consumer = "legwatchd";
-		if ((m->line = gpio_request_input(&gc, err,
-		    sizeof(err))) == NULL)
-			return sensor_fail(s, "mpu6050 interrupt: %s", err);
+		if (accel_irq_open(s, &m->line) == -1)
+			return -1;
 		if (i2c_write_byte(m->bus, MPU_INT_PIN_CFG, 0x00) == -1 ||
 		    i2c_write_byte(m->bus, MPU_INT_ENABLE,
 		    MPU_INT_FIFO_OFLOW) == -1)
 			return i2c_sensor_fail(s, m->addr,
 			    "configure the interrupt");
-		s->fd = gpio_fd(m->line);
 	} else if (i2c_write_byte(m->bus, MPU_INT_ENABLE, 0x00) == -1)
 		return i2c_sensor_fail(s, m->addr, "configure");
 	if (mpu_fifo_reset(m) == -1 ||
 	    i2c_write_byte(m->bus, MPU_FIFO_EN, MPU_FIFO_EN_ACCEL) == -1)
 		return i2c_sensor_fail(s, m->addr, "enable the FIFO");
 	s->next_read = now->mono + m->drain_s;
-	return 0;
-}
-
-static int
-mpu_clear_edges(struct sensor *s, struct mpu *m)
-{
-	struct gpio_edge edges[16];
-	char err[GPIO_ERR_MAX];
-	int n;
-
-	do {
-		n = gpio_read_edges(m->line, edges, 16, err, sizeof(err));
-		if (n == -1)
-			return sensor_fail(s, "mpu6050 interrupt: %s", err);
-	} while (n == 16);
 	return 0;
 }
 
@@ -250,7 +224,7 @@ mpu_read(struct sensor *s, const struct sensor_clock *now)
 	int i, n;
 
 	s->next_read = now->mono + m->drain_s;
-	if (m->line != NULL && mpu_clear_edges(s, m) == -1)
+	if (m->line != NULL && accel_irq_clear(s, m->line) == -1)
 		return -1;
 	if (i2c_read_byte(m->bus, MPU_INT_STATUS, &status) == -1)
 		return i2c_sensor_fail(s, m->addr, "read INT_STATUS");
