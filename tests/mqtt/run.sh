@@ -322,18 +322,26 @@ check "after the refusal, events are --events, in order" \
 check "the outbox is empty at the end" "[ \$(pending '$work/state5') -eq 0 ]"
 
 # --- 6. the broker by host name: looked up without blocking the loop
-start_broker b6
-conf "$work/name.conf" name "$work/state6" "$work/tiny.csv" 300 ""
-sed -i 's/host = "127.0.0.1"/host = "localhost"/' "$work/name.conf"
-mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'legwatch/name/#' \
-    > "$work/sub6.log" 2>&1 &
-sub=$!; pids="$pids $sub"
-sleep 0.3
-"$bin" -c "$work/name.conf" --events "$work/ev6.jsonl" -v 2> "$work/d6.log"
-check "daemon 6 exit status" "[ $? -eq 0 ]"
-check "connected by host name" "grep -q 'connected to localhost' '$work/d6.log'"
-check "events by host name" "wait_for 5 \"grep -q night_summary '$work/sub6.log'\""
-kill "$sub" 2>/dev/null
+# (a machine without /etc/hosts, a bare chroot, cannot name itself)
+if getent hosts localhost > /dev/null 2>&1; then
+	start_broker b6
+	conf "$work/name.conf" name "$work/state6" "$work/tiny.csv" 300 ""
+	sed -i 's/host = "127.0.0.1"/host = "localhost"/' "$work/name.conf"
+	mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'legwatch/name/#' \
+	    > "$work/sub6.log" 2>&1 &
+	sub=$!; pids="$pids $sub"
+	sleep 0.3
+	"$bin" -c "$work/name.conf" --events "$work/ev6.jsonl" -v \
+	    2> "$work/d6.log"
+	check "daemon 6 exit status" "[ $? -eq 0 ]"
+	check "connected by host name" \
+	    "grep -q 'connected to localhost' '$work/d6.log'"
+	check "events by host name" \
+	    "wait_for 5 \"grep -q night_summary '$work/sub6.log'\""
+	kill "$sub" 2>/dev/null
+else
+	echo "SKIP: localhost has no address here (no /etc/hosts)"
+fi
 
 # A name server that never answers: the loop keeps going (SIGTERM is
 # taken at once) while the lookup waits.  Needs a mount namespace to give
