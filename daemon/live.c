@@ -245,7 +245,7 @@ reload(struct live *lv, int use_mqtt)
 {
 	static struct config next;
 	char err[CONFIG_ERR_MAX];
-	int mqtt_changed;
+	int mqtt_changed, kept = 0;
 
 	{
 		struct timespec ts;
@@ -272,25 +272,24 @@ reload(struct live *lv, int use_mqtt)
 	 * The sensors, their detection and the output lines stay as they
 	 * are: the running drivers and detectors hold on to them.
 	 */
-	if (memcmp(&next.leg, &lv->conf->leg, sizeof(next.leg)) != 0 ||
-	    memcmp(&next.mattress, &lv->conf->mattress,
-	    sizeof(next.mattress)) != 0 ||
-	    memcmp(&next.plm, &lv->conf->plm, sizeof(next.plm)) != 0 ||
-	    memcmp(&next.motion, &lv->conf->motion, sizeof(next.motion)) != 0 ||
-	    next.nsensors != lv->conf->nsensors ||
-	    memcmp(next.sensors, lv->conf->sensors, sizeof(next.sensors)) != 0 ||
-	    memcmp(&next.outputs, &lv->conf->outputs,
-	    sizeof(next.outputs)) != 0)
+#define KEEP_RUNNING(field) do {					\
+	if (memcmp(&next.field, &lv->conf->field,			\
+	    sizeof(next.field)) != 0)					\
+		kept = 1;						\
+	memcpy(&next.field, &lv->conf->field, sizeof(next.field));	\
+} while (0)
+	KEEP_RUNNING(sensors);
+	KEEP_RUNNING(nsensors);
+	KEEP_RUNNING(outputs);
+	KEEP_RUNNING(leg);
+	KEEP_RUNNING(mattress);
+	KEEP_RUNNING(plm);
+	KEEP_RUNNING(motion);
+#undef KEEP_RUNNING
+	if (kept)
 		log_notice("reload: changes to sensors, outputs and detection "
 		    "take effect at the next start (systemctl restart "
 		    "legwatchd)");
-	memcpy(next.sensors, lv->conf->sensors, sizeof(next.sensors));
-	next.nsensors = lv->conf->nsensors;
-	next.outputs = lv->conf->outputs;
-	next.leg = lv->conf->leg;
-	next.mattress = lv->conf->mattress;
-	next.plm = lv->conf->plm;
-	next.motion = lv->conf->motion;
 	mqtt_changed = mqtt_settings_differ(&next.mqtt, &lv->conf->mqtt) ||
 	    strcmp(next.device_id, lv->conf->device_id) != 0;
 	if (mqtt_changed && use_mqtt && next.mqtt.enabled) {
@@ -434,7 +433,7 @@ tick(struct live *lv, double now)
 		lv->data_now = t;
 	if (!lv->finished)
 		pipeline_tick(lv->pl, lv->data_now);
-	if (lv->have_fleet && fleet_record_failed(&lv->fleet))
+	if (lv->have_fleet && fleet_flush(&lv->fleet) == -1)
 		lv->failed = 1;
 	update_led(lv, now);
 	if (lv->mqtt != NULL) {

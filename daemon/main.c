@@ -292,6 +292,18 @@ find_sensor(const struct config *conf, const char *name)
 	return NULL;
 }
 
+/* One source of detection: its kind, and its sensor's settings (or none). */
+static void
+set_source(struct source_conf *src, const char *name, enum recording_kind kind,
+    const struct config *conf, const struct sensor_conf *sc)
+{
+	src->name = name;
+	src->kind = kind == REC_ACCEL ? SOURCE_ACCEL :
+	    kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
+	config_leg_params(conf, sc, &src->leg);
+	config_motion_params(conf, &src->motion);
+}
+
 /* Each recording is a source; a configured sensor of its name sets it up. */
 static void
 describe_sources(struct replay_set *rs, const struct options *o,
@@ -309,11 +321,7 @@ describe_sources(struct replay_set *rs, const struct options *o,
 			sc = find_sensor(conf, rs->name[i]);
 		enum recording_kind kind = rs->rec[i].kind;
 
-		src[i].name = rs->name[i];
-		src[i].kind = kind == REC_ACCEL ? SOURCE_ACCEL :
-		    kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
-		config_leg_params(conf, sc, &src[i].leg);
-		config_motion_params(conf, &src[i].motion);
+		set_source(&src[i], rs->name[i], kind, conf, sc);
 		log_info("%s: %s recording as sensor '%s'%s",
 		    rs->rec[i].path, recording_header(kind), rs->name[i],
 		    sc && sc->mount == MOUNT_MATTRESS ? " (mattress)" : "");
@@ -522,11 +530,7 @@ run_sensors(const struct options *o, struct config *conf)
 			    sensor_type_name(sc->type));
 			return EX_CONFIG;
 		}
-		src[i].name = sc->name;
-		src[i].kind = ops->kind == REC_ACCEL ? SOURCE_ACCEL :
-		    ops->kind == REC_MOTION ? SOURCE_MOTION : SOURCE_TEMP;
-		config_leg_params(conf, sc, &src[i].leg);
-		config_motion_params(conf, &src[i].motion);
+		set_source(&src[i], sc->name, ops->kind, conf, sc);
 	}
 	return live_run(conf, NULL, src, conf->nsensors, o->events_path,
 	    o->record_path, 1, 1);

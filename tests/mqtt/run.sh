@@ -163,6 +163,13 @@ cp "$work/two.conf.good" "$work/two.conf"
 kill -HUP "$d2"
 check "a good reload" "wait_for 3 \"grep -q 'configuration reloaded' \
     '$work/d2.log'\""
+# A changed sensor is kept as it runs until a restart, and said so.
+sed 's/type = "replay";/type = "replay"; mount = "mattress";/' \
+    "$work/two.conf.good" > "$work/two.conf"
+kill -HUP "$d2"
+check "a reload keeps the running sensors and says so" "wait_for 3 \"grep -q \
+    'changes to sensors.*take effect at the next start' '$work/d2.log'\""
+check "still running after a sensor change" "kill -0 $d2"
 kill -9 "$d2"
 check "the will says offline after kill -9" "wait_for 12 \"[ \\\"\\\$(\
     mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 2 -t legwatch/two/status 2>/dev/null)\\\" = \
