@@ -88,7 +88,7 @@ member_emit(void *ctx, int index, const struct sample *in)
 	if (!isnan(m->last_t) && s.t < m->last_t)
 		s.t = m->last_t;
 	m->last_t = s.t;
-	m->data_mono = m->now_mono;
+	m->data_mono = f->now_mono;
 	if (m->rec != NULL) {
 		char row[160], why[128];
 		int len;
@@ -134,7 +134,7 @@ open_recording(struct fleet_member *m, const char *path, char *err,
 	}
 	if (ftell(m->rec) == 0)
 		fprintf(m->rec, "# legwatchd %s: sensor %s (%s)\n%s\n",
-		    LEGWATCH_VERSION, m->s.conf->name, m->type,
+		    LEGWATCH_VERSION, m->s.conf->name, m->s.ops->type,
 		    recording_header(m->s.ops->kind));
 	return 0;
 }
@@ -164,11 +164,11 @@ fleet_init(struct fleet *f, const struct config *conf, const char *record,
 		const struct sensor_conf *sc = &conf->sensors[i];
 		struct fleet_member *m = &f->m[i];
 
-		m->type = sensor_type_name(sc->type);
-		if ((m->s.ops = sensor_lookup(m->type)) == NULL) {
+		if ((m->s.ops = sensor_lookup(sensor_type_name(sc->type))) ==
+		    NULL) {
 			snprintf(err, errsz, "%s:%d: sensors.%s: no driver for "
 			    "%s sensors", conf->path, sc->line, sc->name,
-			    m->type);
+			    sensor_type_name(sc->type));
 			goto fail;
 		}
 		m->s.conf = sc;
@@ -236,13 +236,12 @@ static void
 read_member(struct fleet *f, struct fleet_member *m,
     const struct sensor_clock *now)
 {
-	m->now_mono = now->mono;
 	if (m->s.ops->read(&m->s, now) == -1) {
 		failed(f, m, now);
 		return;
 	}
 	if (m->s.ops->kind == REC_ACCEL && now->mono - m->data_mono > STALL_S) {
-		sensor_fail(&m->s, "%s: no samples for %.0f s", m->type,
+		sensor_fail(&m->s, "%s: no samples for %.0f s", m->s.ops->type,
 		    now->mono - m->data_mono);
 		failed(f, m, now);
 		return;
@@ -263,6 +262,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *now,
 {
 	int i, j;
 
+	f->now_mono = now->mono;	/* when the samples come in */
 	for (i = 0; i < f->n; i++) {
 		struct fleet_member *m = &f->m[i];
 		int readable = 0;
@@ -272,14 +272,15 @@ fleet_service(struct fleet *f, const struct sensor_clock *now,
 				continue;
 			m->s.error[0] = '\0';
 			m->s.overflows = m->overflows_seen = 0;
-			m->now_mono = m->data_mono = now->mono;
+			m->data_mono = now->mono;
 			if (m->s.ops->open(&m->s, now) == -1) {
 				m->open = 1;	/* close what open left */
 				failed(f, m, now);
 				continue;
 			}
 			m->open = 1;
-			log_info("%s: %s sensor open", m->s.conf->name, m->type);
+			log_info("%s: %s sensor open", m->s.conf->name,
+			    m->s.ops->type);
 			/*
 			 * Nothing it measures predates this: until its first
 			 * samples, detection waits for them from here.
@@ -357,18 +358,17 @@ fleet_problem(const struct fleet *f)
 }
 
 int
-fleet_record_failed(const struct fleet *f)
+fleet_flush(struct fleet *f)
 {
 	int i;
 
-	if (f->record_failed)
-		return 1;
 	for (i = 0; i < f->n; i++)
-		if (f->m[i].rec != NULL && fflush(f->m[i].rec) == EOF) {
+		if (f->m[i].rec != NULL && fflush(f->m[i].rec) == EOF &&
+		    !f->record_failed) {
 			log_err("%s: %s", f->m[i].rec_path, strerror(errno));
-			return 1;
+			f->record_failed = 1;
 		}
-	return 0;
+	return f->record_failed ? -1 : 0;
 }
 
 void

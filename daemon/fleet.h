@@ -19,13 +19,11 @@ typedef void (*fleet_fault_fn)(void *ctx, int index, int faulted,
 
 struct fleet_member {
 	struct sensor	 s;
-	const char	*type;
 	int		 open;
 	int		 failures;	/* in a row */
 	int		 reported;	/* a sensor_fault went out */
 	double		 retry_at;	/* monotonic */
 	double		 last_t;	/* of the last sample */
-	double		 now_mono;	/* of the read going on */
 	double		 data_mono;	/* when a sample last came */
 	unsigned long	 overflows_seen;
 	int		 said_unrecordable;
@@ -49,6 +47,7 @@ struct fleet {
 	fleet_fault_fn		 fault;
 	void			*ctx;
 	int			 record_failed;
+	double			 now_mono;	/* of the service going on */
 };
 
 /*
@@ -78,8 +77,11 @@ double	fleet_next_wake(const struct fleet *f);
 double	fleet_data_time(const struct fleet *f, const struct sensor_clock *now);
 /* Some sensor is not working. */
 int	fleet_problem(const struct fleet *f);
-/* A recording could not be written: the run should stop. */
-int	fleet_record_failed(const struct fleet *f);
+/*
+ * Pushes the recordings to disk; -1 once one could not be written (the
+ * run should stop: a recording with holes is not one).
+ */
+int	fleet_flush(struct fleet *f);
 void	fleet_close(struct fleet *f);
 
 #endif
