@@ -120,30 +120,16 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 	const struct sensor_conf *c = s->conf;
 	struct adxl *a;
 	uint8_t id, range, code;
+	int range_code;
 
 	s->fd = -1;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return sensor_fail(s, "adxl345: %s", strerror(errno));
 	s->priv = a;
 	a->addr = c->address ? c->address : ADXL_ADDR;
-	switch (c->range_g) {
-	case 0:
-	case 2:
-		range = 0;
-		break;
-	case 4:
-		range = 1;
-		break;
-	case 8:
-		range = 2;
-		break;
-	case 16:
-		range = 3;
-		break;
-	default:
-		return i2c_sensor_failx(s, a->addr,
-		    "range %d g: the chip has 2, 4, 8 or 16", c->range_g);
-	}
+	if ((range_code = accel_range_code(s, a->addr, NULL)) == -1)
+		return -1;
+	range = (uint8_t)range_code;
 	code = (uint8_t)adxl_rate_code(c->rate_hz > 0 ? c->rate_hz : 50,
 	    &a->rate);
 	a->drain_s = ADXL_FIFO_SIZE / a->rate / 2;

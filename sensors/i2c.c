@@ -383,3 +383,18 @@ accel_irq_clear(struct sensor *s, struct gpio_line *line)
 	} while (n == 16);
 	return 0;
 }
+
+int
+accel_range_code(struct sensor *s, int addr, int *range_g)
+{
+	int g = s->conf->range_g ? s->conf->range_g : 2, code;
+
+	for (code = 0; code < 4; code++)
+		if (g == 2 << code) {
+			if (range_g != NULL)
+				*range_g = g;
+			return code;
+		}
+	return i2c_sensor_failx(s, addr,
+	    "range %d g: the chip has 2, 4, 8 or 16", s->conf->range_g);
+}

@@ -99,6 +99,13 @@ int	accel_irq_open(struct sensor *s, struct gpio_line **line);
 /* Takes the edges that woke the loop, so that the fd goes quiet. */
 int	accel_irq_clear(struct sensor *s, struct gpio_line *line);
 
+/*
+ * The full-scale code both accelerometers use for 2, 4, 8 and 16 g (0 is
+ * the default, 2 g): 0..3 with *range_g set (when not NULL), or -1 with
+ * s->error.
+ */
+int	accel_range_code(struct sensor *s, int addr, int *range_g);
+
 struct fifo_clock {
 	double	period;		/* s, the chip's actual rate */
 	double	next_t;		/* unix s of the next sample; 0: unanchored */

@@ -138,35 +138,16 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 	const struct sensor_conf *c = s->conf;
 	struct mpu *m;
 	uint8_t id, afs;
-	int div;
+	int div, afs_code;
 
 	s->fd = -1;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return sensor_fail(s, "mpu6050: %s", strerror(errno));
 	s->priv = m;
 	m->addr = c->address ? c->address : MPU_ADDR;
-	switch (c->range_g) {
-	case 0:
-	case 2:
-		afs = 0;
-		m->range_g = 2;
-		break;
-	case 4:
-		afs = 1;
-		m->range_g = 4;
-		break;
-	case 8:
-		afs = 2;
-		m->range_g = 8;
-		break;
-	case 16:
-		afs = 3;
-		m->range_g = 16;
-		break;
-	default:
-		return i2c_sensor_failx(s, m->addr,
-		    "range %d g: the chip has 2, 4, 8 or 16", c->range_g);
-	}
+	if ((afs_code = accel_range_code(s, m->addr, &m->range_g)) == -1)
+		return -1;
+	afs = (uint8_t)afs_code;
 	div = mpu_divider(c->rate_hz > 0 ? c->rate_hz : 50);
 	m->rate = 1000.0 / (1 + div);
 	/* Drained before it is half full, whatever the rate. */
