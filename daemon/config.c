@@ -14,6 +14,7 @@ enum opt_kind {
 	OPT_BOOL,
 	OPT_STRING,
 	OPT_CLOCK,	/* "HH:MM", stored as minutes after midnight */
+	OPT_BIAS,	/* "pull-up", ... as an enum gpio_bias */
 };
 
 struct option {
@@ -30,6 +31,7 @@ struct option {
 #define STR(n, f)		{ n, OPT_STRING, offsetof(struct config, f), \
 				    sizeof(((struct config *)0)->f), 0, 0 }
 #define CLOCK(n, f)		{ n, OPT_CLOCK, offsetof(struct config, f), 0, 0, 1439 }
+#define BIAS(n, f)		{ n, OPT_BIAS, offsetof(struct config, f), 0, 0, 0 }
 
 static const struct option device_opts[] = {
 	STR("id", device_id),
@@ -70,6 +72,13 @@ static const struct option hydration_opts[] = {
 	CLOCK("bed", hydration.bed_min),
 	INT("min_gap_min", hydration.min_gap_min, 5, 600),
 	DBL("warm_c", hydration.warm_c, 15, 45),
+	DBL("warm_pct_per_c", hydration.warm_pct_per_c, 0, 50),
+	BOOL("morning", hydration.morning),
+	BOOL("evening", hydration.evening),
+	INT("evening_lead_min", hydration.evening_lead_min, 30, 240),
+	BOOL("after_cramp", hydration.after_cramp),
+	INT("snooze_min", hydration.snooze_min, 5, 480),
+	BOOL("need_clock_sync", hydration.need_clock_sync),
 };
 
 static const struct option outputs_opts[] = {
@@ -78,6 +87,10 @@ static const struct option outputs_opts[] = {
 	BOOL("led_active_low", outputs.led_active_low),
 	INT("buzzer_line", outputs.buzzer_line, -1, 1023),
 	BOOL("buzzer_active_low", outputs.buzzer_active_low),
+	INT("button_line", outputs.button_line, -1, 1023),
+	BOOL("button_active_low", outputs.button_active_low),
+	BIAS("button_bias", outputs.button_bias),
+	INT("button_debounce_ms", outputs.button_debounce_ms, 0, 1000),
 };
 
 static const struct option movement_opts[] = {
@@ -278,12 +291,25 @@ config_defaults(struct config *c)
 	c->hydration.bed_min = 22 * 60 + 30;
 	c->hydration.min_gap_min = 45;
 	c->hydration.warm_c = 26.0;
+	c->hydration.warm_pct_per_c = 10.0;
+	c->hydration.morning = 1;
+	c->hydration.evening = 1;
+	c->hydration.evening_lead_min = 90;
+	c->hydration.after_cramp = 1;
+	c->hydration.snooze_min = 60;
+	c->hydration.need_clock_sync = 1;
+	c->hydration.night_start_min = c->night_start_min;
+	c->hydration.night_end_min = c->night_end_min;
 	leg_params_default(&c->leg);
 	leg_params_mattress(&c->mattress);
 	plm_params_default(&c->plm);
 	c->motion.debounce_s = 0.05;
 	snprintf(c->outputs.chip, sizeof(c->outputs.chip), "auto");
 	c->outputs.led_line = c->outputs.buzzer_line = -1;
+	c->outputs.button_line = -1;
+	c->outputs.button_active_low = 1;	/* a button to ground */
+	c->outputs.button_bias = GPIO_BIAS_PULL_UP;
+	c->outputs.button_debounce_ms = 30;
 }
 
 struct ctx {
@@ -346,6 +372,23 @@ parse_clock(const char *str, int *minutes)
 	return 0;
 }
 
+/* "group.name", or what alone when name is NULL. */
+static int
+parse_bias(struct ctx *cx, const config_setting_t *s, const char *str,
+    const char *what, const char *name, enum gpio_bias *out)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS(bias_names); i++)
+		if (strcmp(str, bias_names[i]) == 0) {
+			*out = (enum gpio_bias)i;
+			return 0;
+		}
+	return fail(cx, s, "%s%s%s: \"%s\" is not \"as-is\", \"disable\", "
+	    "\"pull-up\" or \"pull-down\"", what, name ? "." : "",
+	    name ? name : "", str);
+}
+
 static int
 set_option(struct ctx *cx, struct config *c, const char *group,
     const struct option *o, const config_setting_t *s)
@@ -379,6 +422,7 @@ set_option(struct ctx *cx, struct config *c, const char *group,
 			    group, o->name);
 		*(int *)(void *)field = config_setting_get_bool(s);
 		return 0;
+	case OPT_BIAS:
 	case OPT_STRING:
 	case OPT_CLOCK:
 		if (config_setting_type(s) != CONFIG_TYPE_STRING)
@@ -392,6 +436,9 @@ set_option(struct ctx *cx, struct config *c, const char *group,
 				    str);
 			return 0;
 		}
+		if (o->kind == OPT_BIAS)
+			return parse_bias(cx, s, str, group, o->name,
+			    (enum gpio_bias *)(void *)field);
 		if (strlen(str) >= o->size)
 			return fail(cx, s, "%s.%s: longer than %zu characters",
 			    group, o->name, o->size - 1);
@@ -466,7 +513,6 @@ set_sensor_option(struct ctx *cx, struct sensor_conf *sc,
 	char *field = (char *)sc + o->offset, str[CONFIG_STR_MAX];
 	const char *name = o->name;
 	double v;
-	size_t i;
 
 	switch (o->kind) {
 	case SOPT_INT:
@@ -518,14 +564,7 @@ set_sensor_option(struct ctx *cx, struct sensor_conf *sc,
 	} else if (strcmp(name, "bias") == 0) {
 		if (get_string(cx, s, what, str, sizeof(str)) == -1)
 			return -1;
-		for (i = 0; i < NOPTS(bias_names); i++)
-			if (strcmp(str, bias_names[i]) == 0)
-				break;
-		if (i == NOPTS(bias_names))
-			return fail(cx, s, "%s: \"%s\" is not \"as-is\", "
-			    "\"disable\", \"pull-up\" or \"pull-down\"", what,
-			    str);
-		sc->bias = (enum gpio_bias)i;
+		return parse_bias(cx, s, str, what, NULL, &sc->bias);
 	}
 	return 0;
 }
@@ -679,6 +718,22 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 	if (c->hydration.wake_min == c->hydration.bed_min)
 		return fail(cx, AT("hydration.bed"), "hydration: wake and bed "
 		    "are the same time");
+	if ((c->hydration.bed_min - c->hydration.wake_min + 1440) % 1440 <
+	    c->hydration.evening_lead_min + 60)
+		return fail(cx, AT2("hydration.evening_lead_min",
+		    "hydration.bed"), "hydration: from wake to bed must be at "
+		    "least an hour more than evening_lead_min (%d min)",
+		    c->hydration.evening_lead_min);
+	if (c->outputs.button_line >= 0 &&
+	    (c->outputs.button_line == c->outputs.led_line ||
+	    c->outputs.button_line == c->outputs.buzzer_line))
+		return fail(cx, AT("outputs.button_line"), "outputs.button_line: "
+		    "line %d is the LED's or the buzzer's already",
+		    c->outputs.button_line);
+	if (c->outputs.led_line >= 0 &&
+	    c->outputs.led_line == c->outputs.buzzer_line)
+		return fail(cx, AT("outputs.buzzer_line"), "outputs.buzzer_line: "
+		    "line %d is the LED's already", c->outputs.buzzer_line);
 	if (c->leg.move.offset_k >= c->leg.move.onset_k)
 		return fail(cx, AT2("movement.offset_k", "movement.onset_k"), "movement.offset_k: "
 		    "must be below onset_k (the hysteresis)");
@@ -770,6 +825,8 @@ config_load(struct config *c, const char *path, char *err,
 			goto done;
 	}
 	share_settings(c);
+	c->hydration.night_start_min = c->night_start_min;
+	c->hydration.night_end_min = c->night_end_min;
 	r = check_whole(&cx, c, &cf);
 done:
 	config_destroy(&cf);

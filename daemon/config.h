@@ -8,6 +8,7 @@
 
 #include <limits.h>
 
+#include "hydration.h"
 #include "leg.h"
 #include "motion.h"
 #include "plm.h"
@@ -54,13 +55,17 @@ struct sensor_conf {
 	char			w1_device[32];	/* "28-..." or "auto" */
 };
 
-/* GPIO outputs: the reminder LED and buzzer. */
+/* The nightstand: the reminder LED, the buzzer and the button. */
 struct outputs_conf {
-	char	chip[64];
-	int	led_line;	/* -1: none */
-	int	led_active_low;
-	int	buzzer_line;
-	int	buzzer_active_low;
+	char		chip[64];
+	int		led_line;	/* -1: none */
+	int		led_active_low;
+	int		buzzer_line;
+	int		buzzer_active_low;
+	int		button_line;
+	int		button_active_low;
+	enum gpio_bias	button_bias;
+	int		button_debounce_ms;
 };
 
 struct mqtt_conf {
@@ -80,16 +85,6 @@ struct mqtt_conf {
 	int	discovery;
 };
 
-struct hydration_conf {
-	int	enabled;
-	int	goal_ml;
-	int	glass_ml;
-	int	wake_min;	/* minutes after local midnight */
-	int	bed_min;
-	int	min_gap_min;
-	double	warm_c;
-};
-
 struct config {
 	char			path[PATH_MAX];
 	char			device_id[CONFIG_NAME_MAX];
@@ -100,7 +95,7 @@ struct config {
 	char			state_dir[PATH_MAX];
 	int			night_start_min;
 	int			night_end_min;
-	struct hydration_conf	hydration;
+	struct hydration_params	hydration; /* with the night window */
 	struct outputs_conf	outputs;
 	struct leg_params	leg;	/* movement, cramp and posture */
 	struct leg_params	mattress; /* the same for mattress sensors */

@@ -36,6 +36,8 @@ static const struct entity entities[] = {
 	    "volume", "total_increasing", "mdi:cup-water", NULL },
 	{ "binary_sensor", "restless", "Restless now", "restless", NULL, NULL,
 	    NULL, "mdi:run", NULL },
+	{ "binary_sensor", "reminder", "Drink reminder", "reminder", NULL,
+	    NULL, NULL, "mdi:cup-water", NULL },
 	{ "binary_sensor", "sensor_problem", "Sensor problem",
 	    "sensor_problem", NULL, "problem", NULL, NULL, NULL },
 	{ "switch", "monitoring", "Monitoring", "monitoring", NULL, NULL, NULL,

@@ -82,11 +82,38 @@ set_optional_temp(json_t *obj, const char *key, double v)
 	    json_real(round(v * 100.0) / 100.0));
 }
 
+/*
+ * Words a phone notification or a speaker can use as they are.  Neutral:
+ * water is not known to prevent cramps, and nothing here says it does.
+ */
+static const char *
+reminder_message(const struct event *ev, char *buf, size_t bufsz)
+{
+	const char *r = ev->text;
+
+	if (strcmp(r, "morning") == 0)
+		snprintf(buf, bufsz, "Good morning: a glass of water to start "
+		    "the day.");
+	else if (strcmp(r, "evening") == 0)
+		snprintf(buf, bufsz, "A small glass of water before bed: %d of "
+		    "%d ml today.", ev->water_ml, ev->goal_ml);
+	else if (strcmp(r, "after_cramp") == 0)
+		snprintf(buf, bufsz, "The cramp has passed. Water is there if "
+		    "you are thirsty.");
+	else if (strcmp(r, "heat") == 0)
+		snprintf(buf, bufsz, "The room is warm: time for a glass of "
+		    "water (%d of %d ml today).", ev->water_ml, ev->goal_ml);
+	else
+		snprintf(buf, bufsz, "Time for a glass of water: %d of %d ml "
+		    "today.", ev->water_ml, ev->goal_ml);
+	return buf;
+}
+
 char *
 event_to_json(const struct event *ev)
 {
 	const struct night_figures *n = &ev->night;
-	char when[32];
+	char when[32], msg[128];
 	json_t *obj;
 	char *out = NULL;
 	int r = 0;
@@ -128,6 +155,11 @@ event_to_json(const struct event *ev)
 		break;
 	case EVENT_HYDRATION_REMINDER:
 		r |= set(obj, "reason", json_string(ev->text));
+		r |= set(obj, "water_today_ml", json_integer(ev->water_ml));
+		r |= set(obj, "goal_ml", json_integer(ev->goal_ml));
+		r |= set(obj, "quiet", json_boolean(ev->quiet));
+		r |= set(obj, "message", json_string(reminder_message(ev,
+		    msg, sizeof(msg))));
 		break;
 	case EVENT_SENSOR_FAULT:
 	case EVENT_SENSOR_OK:

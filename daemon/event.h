@@ -39,6 +39,9 @@ struct event {
 	int			count;		/* plm_series */
 	double			mean_imi;	/* plm_series */
 	struct night_figures	night;		/* night_summary */
+	int			water_ml;	/* hydration_reminder */
+	int			goal_ml;
+	int			quiet;		/* LED only */
 	char			text[EVENT_TEXT_MAX]; /* reason, error */
 };
 

@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,9 +17,11 @@
 #include <systemd/sd-daemon.h>
 
 #include "fleet.h"
+#include "hydstore.h"
 #include "live.h"
 #include "log.h"
 #include "mqtt.h"
+#include "nightstand.h"
 #include "outbox.h"
 
 
@@ -33,18 +36,23 @@
 /* At the end of the input, how long to wait for the broker to take all. */
 #define DRAIN_S		10.0
 #define OUTBOX_MAX	5000
-#define WATER_MAX_ML	20000
 /* The LED lights this long at start, to show it works. */
 #define LAMP_TEST_S	1.0
+/* The LED blinks this long to say a button press was taken. */
+#define FLASH_S		0.3
+/* systemd-timesyncd's word that the clock is synchronised. */
+#define TIMESYNC_FLAG	"/run/systemd/timesync/synchronized"
 
 struct live {
 	struct config			*conf;
 	struct replay_set		*rs;	/* NULL: hardware sensors */
 	struct fleet			 fleet;
 	int				 have_fleet;
-	struct gpio_line		*led, *buzzer;
-	int				 led_on;
-	double				 lamp_test_until;
+	struct gpio_line		*led, *buzzer, *button;
+	int				 led_on, buzzer_on;
+	double				 lamp_test_until, flash_until;
+	struct button			 btn;
+	struct beeper			 beep;
 	const struct source_conf	*src;
 	int				 nsrc;
 	struct pipeline			*pl;
@@ -63,7 +71,10 @@ struct live {
 	double				 last_batch;
 
 	int				 monitoring;
-	int				 water_ml;
+	struct hydration		 hyd;
+	double				 hyd_next;	/* a replay's clock */
+	int				 hyd_persist, hyd_save_failed;
+	int				 clock_synced;
 	double				 plm_index_last_night;
 	int				 state_dirty;
 	int				 failed;
@@ -109,6 +120,8 @@ on_event(void *ctx, const struct event *ev)
 
 	if (ev->type == EVENT_NIGHT_SUMMARY)
 		lv->plm_index_last_night = ev->night.plm_index;
+	if (ev->type == EVENT_CRAMP)
+		hydration_cramp(&lv->hyd);
 	lv->state_dirty = 1;
 	/* Switched off from Home Assistant: nothing about the legs. */
 	if (!lv->monitoring && ev->type != EVENT_SENSOR_FAULT &&
@@ -152,13 +165,15 @@ state_json(void *ctx)
 			json_object_set_new(temps, lv->src[i].name,
 			    json_real(round(c * 100) / 100));
 	}
-	o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:i,s:s,s:s,s:o}",
+	o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:i,s:i,s:s,s:s,s:s,s:o}",
 	    "lm_tonight", n.lm_count, "plm_tonight", n.plm_count,
 	    "cramps_tonight", n.cramp_count,
 	    "restless", pipeline_restless(lv->pl) ? "ON" : "OFF",
 	    "plm_index_last_night", isnan(lv->plm_index_last_night) ?
 	    json_null() : json_real(round(lv->plm_index_last_night * 10) / 10),
-	    "water_today_ml", lv->water_ml,
+	    "water_today_ml", hydration_water(&lv->hyd),
+	    "water_goal_ml", hydration_goal(&lv->hyd),
+	    "reminder", hydration_lit(&lv->hyd) ? "ON" : "OFF",
 	    "monitoring", lv->monitoring ? "ON" : "OFF",
 	    "sensor_problem", lv->have_fleet && fleet_problem(&lv->fleet) ?
 	    "ON" : "OFF", "temperature", temps);
@@ -169,22 +184,183 @@ state_json(void *ctx)
 	return out;
 }
 
+/* Whether the kernel's clock is set from a time source (NTP, GPS). */
+static int
+kernel_clock_synced(void)
+{
+	struct timex tx;
+	int st;
+
+	memset(&tx, 0, sizeof(tx));
+	if ((st = adjtimex(&tx)) != -1 && st != TIME_ERROR &&
+	    !(tx.status & STA_UNSYNC))
+		return 1;
+	/* adjtimex may be filtered in a sandbox: timesyncd's flag then. */
+	return access(TIMESYNC_FLAG, F_OK) == 0;
+}
+
+/* The clock the scheduler goes by: a replay's data, or the system's. */
+static void
+hydration_clock(struct live *lv, double mono, struct hydration_clock *hc)
+{
+	struct timespec ts;
+
+	if (lv->rs != NULL) {
+		hc->wall = hc->mono = lv->data_now;
+		hc->synced = 1;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hc->wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	hc->mono = mono;
+	/* Once true, it stays: NTP out of reach leaves a good clock. */
+	if (!lv->clock_synced && (lv->clock_synced = kernel_clock_synced()))
+		log_info("the clock is synchronised: reminders by the time "
+		    "of day begin");
+	hc->synced = lv->clock_synced;
+}
+
+static void
+save_hydration(struct live *lv)
+{
+	char err[512];
+
+	if (!lv->hyd_persist)
+		return;
+	if (hydstore_save(lv->conf->state_dir, &lv->hyd.s, err,
+	    sizeof(err)) == -1) {
+		if (!lv->hyd_save_failed)
+			log_err("%s (the count is kept and saved at the next "
+			    "change)", err);
+		lv->hyd_save_failed = 1;
+	} else if (lv->hyd_save_failed) {
+		log_notice("%s/%s: saved again", lv->conf->state_dir,
+		    HYDSTORE_FILE);
+		lv->hyd_save_failed = 0;
+	}
+}
+
+/* Today's water and the last reminder, as they were before a restart. */
+static void
+load_hydration(struct live *lv)
+{
+	struct hydration_saved saved;
+	char err[512], path[PATH_MAX], bad[PATH_MAX + 8];
+	int r;
+
+	if (mkdir(lv->conf->state_dir, 0750) == -1 && errno != EEXIST) {
+		log_err("storage.state_dir: %s: %s; the day's water count "
+		    "will not outlive a restart", lv->conf->state_dir,
+		    strerror(errno));
+		return;
+	}
+	lv->hyd_persist = 1;
+	if ((r = hydstore_load(lv->conf->state_dir, &saved, err,
+	    sizeof(err))) == 1) {
+		hydration_restore(&lv->hyd, &saved);
+		return;
+	}
+	if (r == 0)
+		return;
+	/* Kept for a look, out of the way of the next save. */
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", lv->conf->state_dir,
+	    HYDSTORE_FILE) >= sizeof(path))
+		path[0] = '\0';
+	snprintf(bad, sizeof(bad), "%s.bad", path);
+	log_err("%s; the day's count starts afresh%s", err,
+	    rename(path, bad) == 0 ? " (the file is kept as " HYDSTORE_FILE
+	    ".bad)" : "");
+}
+
+static void
+update_outputs(struct live *lv, double now);
+
+static void
+on_reminder(void *ctx, const struct hydration_reminder *r, double wall)
+{
+	struct live *lv = ctx;
+	struct event ev;
+
+	hydration_event(r, wall, &ev);
+	log_info("hydration reminder (%s): %d of %d ml today",
+	    ev.text, r->water_ml, r->goal_ml);
+	on_event(lv, &ev);
+	if (!r->quiet && lv->buzzer != NULL)
+		beeper_start(&lv->beep, mono_now());
+}
+
+static void
+hydration_done(struct live *lv, int flags, double mono)
+{
+	if (flags & HYDRATION_STEPPED)
+		log_notice("the wall clock stepped: reminders keep their "
+		    "spacing and the day's count stays");
+	if (flags & HYDRATION_NEW_DAY)
+		log_info("a new day: %d ml so far", hydration_water(&lv->hyd));
+	if (flags & HYDRATION_CHANGED)
+		save_hydration(lv);
+	if (flags & (HYDRATION_CHANGED | HYDRATION_LIT | HYDRATION_NEW_DAY))
+		lv->state_dirty = 1;
+	update_outputs(lv, mono);
+}
+
+/* The scheduler's turn: up to the data's time in a replay, now live. */
+static void
+hydration_step(struct live *lv, double mono)
+{
+	struct hydration_clock hc;
+	struct hydration_reminder r;
+	int f;
+
+	if (lv->rs != NULL)
+		f = hydration_follow(&lv->hyd, &lv->hyd_next, lv->data_now,
+		    on_reminder, lv);
+	else {
+		hydration_clock(lv, mono, &hc);
+		if ((f = hydration_tick(&lv->hyd, &hc, &r)) & HYDRATION_FIRED)
+			on_reminder(lv, &r, hc.wall);
+	}
+	hydration_done(lv, f, mono);
+}
+
+/* A glass (short press, Home Assistant's button) or a snooze (long). */
+static void
+acknowledge(struct live *lv, int snooze, const char *via)
+{
+	struct hydration_clock hc;
+	double mono = mono_now();
+
+	hydration_clock(lv, mono, &hc);
+	if (snooze) {
+		hydration_snooze(&lv->hyd, &hc);
+		log_notice("reminders snoozed for %d min (%s)",
+		    lv->conf->hydration.snooze_min, via);
+	} else if (hydration_drank(&lv->hyd, &hc) == -1) {
+		log_warn("a glass from %s not logged: %d ml today is past any "
+		    "day's drinking", via, hydration_water(&lv->hyd));
+		return;
+	} else
+		log_info("a glass logged (%s): %d ml today", via,
+		    hydration_water(&lv->hyd));
+	lv->flash_until = mono + FLASH_S;
+	hydration_done(lv, HYDRATION_CHANGED, mono);
+}
+
 static void
 on_command(void *ctx, const char *name, const char *value)
 {
 	struct live *lv = ctx;
 
-	if (strcmp(name, "drank") == 0) {
-		/* Past any day's drinking: a stuck button, not water. */
-		if (lv->water_ml >= WATER_MAX_ML)
-			return;
-		lv->water_ml += lv->conf->hydration.glass_ml;
-		log_info("a glass logged: %d ml today", lv->water_ml);
-	} else if (strcmp(name, "monitoring") == 0) {
+	if (strcmp(name, "drank") == 0)
+		acknowledge(lv, 0, "Home Assistant");
+	else if (strcmp(name, "snooze") == 0)
+		acknowledge(lv, 1, "Home Assistant");
+	else if (strcmp(name, "monitoring") == 0) {
 		lv->monitoring = strcmp(value, "ON") == 0;
+		hydration_pause(&lv->hyd, !lv->monitoring);
 		log_notice("monitoring switched %s", value);
-	} else if (strcmp(name, "snooze") == 0)
-		log_notice("reminders snoozed");
+		update_outputs(lv, mono_now());
+	}
 	lv->state_dirty = 1;
 }
 
@@ -320,6 +496,7 @@ reload(struct live *lv, int use_mqtt)
 		lv->mqtt = NULL;
 	}
 	*lv->conf = next;
+	hydration_set_params(&lv->hyd, &lv->conf->hydration);
 	if (lv->mqtt != NULL)
 		mqtt_set_conf(lv->mqtt, lv->conf);
 	log_notice("configuration reloaded from %s", lv->conf->path);
@@ -351,6 +528,16 @@ read_clocks(struct sensor_clock *c)
 	c->mono = mono_now();
 }
 
+static void
+on_sample(void *ctx, int index, const struct sample *s)
+{
+	struct live *lv = ctx;
+
+	if (lv->src[index].kind == SOURCE_TEMP)
+		hydration_temperature(&lv->hyd, index, s->t, s->v[0]);
+	pipeline_sample(lv->pl, index, s);
+}
+
 /* Feeds every sample that is due; returns -1 on bad input. */
 static int
 feed_due(struct live *lv, double now)
@@ -372,7 +559,9 @@ feed_due(struct live *lv, double now)
 			return -1;
 		}
 		lv->data_now = smp.t;
-		pipeline_sample(lv->pl, idx, &smp);
+		/* Reminders in their place among the other events. */
+		hydration_step(lv, now);
+		on_sample(lv, idx, &smp);
 		if (!lv->rs->has_next[idx])
 			pipeline_source_end(lv->pl, idx);
 	}
@@ -411,17 +600,52 @@ set_output(struct gpio_line *l, int on, const char *what)
 	return 0;
 }
 
-/* The LED asks for attention: a sensor is not working. */
+/*
+ * The LED asks for attention: a reminder waits, or a sensor is not
+ * working.  It blinks off-on briefly to take a button press.  The buzzer
+ * plays its beeps.
+ */
 static void
-update_led(struct live *lv, double now)
+update_outputs(struct live *lv, double now)
 {
-	int on = now < lv->lamp_test_until ||
+	int on = now < lv->lamp_test_until || now < lv->flash_until ||
+	    hydration_lit(&lv->hyd) ||
 	    (lv->have_fleet && fleet_problem(&lv->fleet));
+	int buzz = beeper_poll(&lv->beep, now);
 
 	/* A write that failed is tried again at the next chance. */
 	if (lv->led != NULL && on != lv->led_on &&
 	    set_output(lv->led, on, "outputs.led_line") == 0)
 		lv->led_on = on;
+	if (lv->buzzer != NULL && buzz != lv->buzzer_on &&
+	    set_output(lv->buzzer, buzz, "outputs.buzzer_line") == 0)
+		lv->buzzer_on = buzz;
+}
+
+static void
+read_button(struct live *lv)
+{
+	struct gpio_edge edges[16];
+	char err[GPIO_ERR_MAX];
+	int i, n;
+
+	if ((n = gpio_read_edges(lv->button, edges, 16, err,
+	    sizeof(err))) == -1) {
+		log_err("outputs.button_line: %s", err);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		switch (button_edge(&lv->btn, edges[i].mono,
+		    edges[i].active)) {
+		case BUTTON_SHORT:
+			acknowledge(lv, 0, "the button");
+			break;
+		case BUTTON_LONG:
+			acknowledge(lv, 1, "the button held");
+			break;
+		case BUTTON_NONE:
+			break;
+		}
 }
 
 static void
@@ -435,7 +659,7 @@ tick(struct live *lv, double now)
 		pipeline_tick(lv->pl, lv->data_now);
 	if (lv->have_fleet && fleet_flush(&lv->fleet) == -1)
 		lv->failed = 1;
-	update_led(lv, now);
+	hydration_step(lv, now);
 	if (lv->mqtt != NULL) {
 		if (lv->state_dirty) {
 			mqtt_state_changed(lv->mqtt);
@@ -468,20 +692,18 @@ next_wake(const struct live *lv, double now)
 		wake = t;
 	if (now < lv->lamp_test_until && lv->lamp_test_until < wake)
 		wake = lv->lamp_test_until;
+	if (now < lv->flash_until && lv->flash_until < wake)
+		wake = lv->flash_until;
+	if ((t = button_deadline(&lv->btn)) < wake)
+		wake = t;
+	if ((t = beeper_deadline(&lv->beep)) < wake)
+		wake = t;
 	if (lv->mqtt != NULL && (t = mqtt_next_tick(lv->mqtt)) > 0 &&
 	    t < wake)
 		wake = t;
 	if (lv->finished && lv->drain_until < wake)
 		wake = lv->drain_until;
 	return wake > now ? wake : now;
-}
-
-static void
-on_sample(void *ctx, int index, const struct sample *s)
-{
-	struct live *lv = ctx;
-
-	pipeline_sample(lv->pl, index, s);
 }
 
 static void
@@ -497,7 +719,10 @@ on_fault(void *ctx, int index, int faulted, const char *error)
 	on_event(lv, &ev);
 }
 
-/* The LED and buzzer; a line that cannot be had is logged, not fatal. */
+/*
+ * The LED, buzzer and button; a line that cannot be had is logged, not
+ * fatal: the reminders still go to Home Assistant.
+ */
 static void
 open_outputs(struct live *lv, double now)
 {
@@ -518,6 +743,15 @@ open_outputs(struct live *lv, double now)
 	    (unsigned)o->buzzer_line, o->buzzer_active_low, 0, "legwatchd",
 	    err, sizeof(err))) == NULL)
 		log_err("outputs.buzzer_line: %s", err);
+	if (o->button_line >= 0) {
+		struct gpio_input_conf bc = { o->chip,
+		    (unsigned)o->button_line, o->button_active_low,
+		    o->button_bias, o->button_debounce_ms, "legwatchd" };
+
+		if ((lv->button = gpio_request_input(&bc, err,
+		    sizeof(err))) == NULL)
+			log_err("outputs.button_line: %s", err);
+	}
 }
 
 static int
@@ -541,7 +775,7 @@ live_run(struct config *conf, struct replay_set *rs,
     const char *record_path, double speed, int use_mqtt)
 {
 	struct live lv;
-	struct pollfd pfd[3 + CONFIG_MAX_SENSORS];
+	struct pollfd pfd[4 + CONFIG_MAX_SENSORS];
 	int rc = EX_SOFTWARE, stop = 0;
 
 	memset(&lv, 0, sizeof(lv));
@@ -552,6 +786,10 @@ live_run(struct config *conf, struct replay_set *rs,
 	lv.speed = speed;
 	lv.monitoring = 1;
 	lv.plm_index_last_night = NAN;
+	hydration_init(&lv.hyd, &conf->hydration);
+	lv.hyd_next = NAN;
+	button_init(&lv.btn);
+	beeper_init(&lv.beep);
 	lv.events_path = events_path;
 	lv.sigfd = lv.tfd = -1;
 
@@ -600,6 +838,7 @@ live_run(struct config *conf, struct replay_set *rs,
 		}
 		lv.have_fleet = 1;
 		open_outputs(&lv, lv.mono0);
+		load_hydration(&lv);
 		lv.t0 = data_time(&lv, lv.mono0);
 	} else if (isnan(lv.t0 = replay_peek(rs)))
 		lv.t0 = 0;
@@ -647,6 +886,9 @@ live_run(struct config *conf, struct replay_set *rs,
 		if (lv.mqtt != NULL && mqtt_fd(lv.mqtt) >= 0)
 			pfd[n++] = (struct pollfd){ mqtt_fd(lv.mqtt), POLLIN |
 			    (mqtt_want_write(lv.mqtt) ? POLLOUT : 0), 0 };
+		if (lv.button != NULL)
+			pfd[n++] = (struct pollfd){ gpio_fd(lv.button), POLLIN,
+			    0 };
 		if (lv.have_fleet)
 			n += fleet_pollfds(&lv.fleet, pfd + n,
 			    (int)(sizeof(pfd) / sizeof(pfd[0])) - n);
@@ -681,6 +923,9 @@ live_run(struct config *conf, struct replay_set *rs,
 				uint64_t ticks;
 
 				(void)read(lv.tfd, &ticks, sizeof(ticks));
+			} else if (lv.button != NULL &&
+			    pfd[i].fd == gpio_fd(lv.button)) {
+				read_button(&lv);
 			} else if (lv.mqtt != NULL &&
 			    pfd[i].fd == mqtt_fd(lv.mqtt)) {
 				double t = mono_now();
@@ -698,8 +943,11 @@ live_run(struct config *conf, struct replay_set *rs,
 
 			read_clocks(&c);
 			fleet_service(&lv.fleet, &c, pfd, n);
-			update_led(&lv, c.mono);
 		}
+		now = mono_now();
+		if (button_poll(&lv.btn, now) == BUTTON_LONG)
+			acknowledge(&lv, 1, "the button held");
+		update_outputs(&lv, now);
 	}
 	sd_notify(0, "STOPPING=1");
 done:
@@ -709,7 +957,11 @@ done:
 		set_output(lv.led, 0, "outputs.led_line");
 		gpio_release(lv.led);
 	}
-	gpio_release(lv.buzzer);
+	if (lv.buzzer != NULL) {
+		set_output(lv.buzzer, 0, "outputs.buzzer_line");
+		gpio_release(lv.buzzer);
+	}
+	gpio_release(lv.button);
 	if (lv.mqtt != NULL) {
 		mqtt_shutdown(lv.mqtt);
 		mqtt_free(lv.mqtt);

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "hydration.h"
 #include "log.h"
 #include "live.h"
 #include "pipeline.h"
@@ -62,6 +63,7 @@ struct sink {
 	struct tally	 night[NIGHTS_SHOWN];	/* the last ones */
 	int		 nights;		/* summaries so far */
 	struct tally	 tally;			/* the night going on */
+	struct hydration hyd;			/* the recording's day */
 };
 
 static void
@@ -188,6 +190,7 @@ sink_event(void *ctx, const struct event *ev)
 		t->body++;
 		break;
 	case EVENT_CRAMP:
+		hydration_cramp(&sk->hyd);
 		if (t->cramps < 8) {
 			t->cramp_start[t->cramps] = ev->start;
 			t->cramp_len[t->cramps] = ev->end - ev->start;
@@ -212,6 +215,15 @@ sink_event(void *ctx, const struct event *ev)
 	if (fputs(json, sk->out) == EOF || fputc('\n', sk->out) == EOF)
 		sk->failed = 1;
 	free(json);
+}
+
+static void
+sink_reminder(void *ctx, const struct hydration_reminder *r, double wall)
+{
+	struct event ev;
+
+	hydration_event(r, wall, &ev);
+	sink_event(ctx, &ev);
 }
 
 static void
@@ -356,7 +368,7 @@ run_replay(const struct options *o, const struct config *conf,
 	FILE *dst = NULL;
 	char tmp[PATH_MAX] = "";
 	const char *slow;
-	double last_tick = -INFINITY;
+	double last_tick = -INFINITY, hyd_next = NAN;
 	struct stat st;
 	int idx, r, rc = EX_SOFTWARE, special = 0;
 
@@ -397,7 +409,12 @@ run_replay(const struct options *o, const struct config *conf,
 		goto done;
 	}
 	pipeline_set_night(pl, conf->night_start_min, conf->night_end_min);
+	hydration_init(&sk.hyd, &conf->hydration);
 	while ((r = replay_next(rs, &idx, &smp)) == 1 && !sk.failed) {
+		/* The reminders that day would have given, in time order. */
+		hydration_follow(&sk.hyd, &hyd_next, smp.t, sink_reminder, &sk);
+		if (src[idx].kind == SOURCE_TEMP)
+			hydration_temperature(&sk.hyd, idx, smp.t, smp.v[0]);
 		pipeline_sample(pl, idx, &smp);
 		if (!rs->has_next[idx])
 			pipeline_source_end(pl, idx);

@@ -93,7 +93,7 @@ main(int argc, char **argv)
 	printf("discovery: %d configs (sensor %d, binary_sensor %d, switch %d,"
 	    " button %d, event %d)\n", n, components[0], components[1],
 	    components[2], components[3], components[4]);
-	if (components[0] < 5 || components[1] != 2 || components[2] != 1 ||
+	if (components[0] < 5 || components[1] != 3 || components[2] != 1 ||
 	    components[3] != 2 || components[4] != 1)
 		bad("discovery", "not every entity was announced");
 	return failures ? 1 : 0;

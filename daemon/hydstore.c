@@ -1,0 +1,171 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "hydstore.h"
+
+/* Larger than any state we write: anything bigger is not ours. */
+#define HYDSTORE_MAX	4096
+
+static json_t *
+time_or_null(double t)
+{
+	return isnan(t) ? json_null() : json_real(round(t * 1000) / 1000);
+}
+
+int
+hydstore_save(const char *dir, const struct hydration_saved *s, char *err,
+    unsigned long errsz)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], day[16];
+	json_t *o;
+	char *text = NULL;
+	size_t len;
+	int fd = -1, dfd, rc = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
+	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX",
+	    path) >= sizeof(tmp) || hydration_day_string(s->day, day,
+	    sizeof(day)) == -1) {
+		snprintf(err, errsz, "%s/%s: path too long", dir,
+		    HYDSTORE_FILE);
+		return -1;
+	}
+	o = json_pack("{s:s,s:i,s:o,s:o,s:o,s:o,s:b,s:b,s:i}",
+	    "day", day, "water_ml", s->water_ml,
+	    "heat_ml", json_real(round(s->heat_ml * 10) / 10),
+	    "pace_from", time_or_null(s->pace_from),
+	    "last_reminder", time_or_null(s->last_reminder),
+	    "snooze_until", time_or_null(s->snooze_until),
+	    "morning_done", s->morning_done, "evening_done", s->evening_done,
+	    "unanswered", s->unanswered);
+	if (o == NULL || (text = json_dumps(o, JSON_INDENT(1) |
+	    JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))) == NULL) {
+		snprintf(err, errsz, "%s: out of memory", path);
+		goto done;
+	}
+	len = strlen(text);
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) == -1) {
+		snprintf(err, errsz, "%s: %s", tmp, errno ? strerror(errno) :
+		    "short write");
+		goto done;
+	}
+	if (close(fd) == -1 || (fd = -1, rename(tmp, path) == -1)) {
+		fd = -1;
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	tmp[0] = '\0';
+	/* The rename itself reaches the disk with the directory. */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0' && rc == -1)
+		unlink(tmp);
+	free(text);
+	json_decref(o);
+	return rc;
+}
+
+/* A time field: a number or null (none); -1 if it is something else. */
+static int
+get_time(json_t *o, const char *key, double *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL || json_is_null(v)) {
+		*out = NAN;
+		return 0;
+	}
+	if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+	    json_number_value(v) < 0)
+		return -1;
+	*out = json_number_value(v);
+	return 0;
+}
+
+int
+hydstore_load(const char *dir, struct hydration_saved *s, char *err,
+    unsigned long errsz)
+{
+	char path[PATH_MAX];
+	json_error_t je;
+	json_t *o, *v;
+	const char *bad = NULL;
+	FILE *f;
+	int rc = -1;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
+	    sizeof(path)) {
+		snprintf(err, errsz, "%s/%s: path too long", dir,
+		    HYDSTORE_FILE);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	o = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+	fclose(f);
+	if (o == NULL) {
+		snprintf(err, errsz, "%s:%d: %s", path, je.line, je.text);
+		return -1;
+	}
+	memset(s, 0, sizeof(*s));
+	if (!json_is_object(o))
+		bad = "not a JSON object";
+	else if (!json_is_string(v = json_object_get(o, "day")) ||
+	    (s->day = hydration_day_parse(json_string_value(v))) < 0)
+		bad = "day: expected \"YYYY-MM-DD\"";
+	else if (!json_is_integer(v = json_object_get(o, "water_ml")) ||
+	    json_integer_value(v) < 0 ||
+	    json_integer_value(v) > HYDRATION_WATER_MAX)
+		bad = "water_ml: expected a whole number of ml, 0..20000";
+	else if (s->water_ml = (int)json_integer_value(v),
+	    !json_is_number(v = json_object_get(o, "heat_ml")) ||
+	    !(json_number_value(v) >= 0 && json_number_value(v) <= 10000))
+		bad = "heat_ml: expected a number of ml, 0..10000";
+	else if (s->heat_ml = json_number_value(v),
+	    get_time(o, "pace_from", &s->pace_from) == -1)
+		bad = "pace_from: expected a Unix time or null";
+	else if (get_time(o, "last_reminder", &s->last_reminder) == -1)
+		bad = "last_reminder: expected a Unix time or null";
+	else if (get_time(o, "snooze_until", &s->snooze_until) == -1)
+		bad = "snooze_until: expected a Unix time or null";
+	else if (!json_is_boolean(v = json_object_get(o, "morning_done")))
+		bad = "morning_done: expected true or false";
+	else if (s->morning_done = json_is_true(v),
+	    !json_is_boolean(v = json_object_get(o, "evening_done")))
+		bad = "evening_done: expected true or false";
+	else if (s->evening_done = json_is_true(v),
+	    !json_is_integer(v = json_object_get(o, "unanswered")) ||
+	    json_integer_value(v) < 0 || json_integer_value(v) > 100)
+		bad = "unanswered: expected a whole number, 0..100";
+	else {
+		s->unanswered = (int)json_integer_value(v);
+		rc = 1;
+	}
+	if (bad != NULL)
+		snprintf(err, errsz, "%s: %s", path, bad);
+	json_decref(o);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/*
+ * The hydration state on disk: today's water and the last reminder, in
+ * <state_dir>/hydration.json, replaced atomically so that a crash or a
+ * power cut leaves the old file or the new one, never a torn one.
+ */
+#ifndef LEGWATCH_HYDSTORE_H
+#define LEGWATCH_HYDSTORE_H
+
+#include "hydration.h"
+
+#define HYDSTORE_FILE	"hydration.json"
+
+/* 1 loaded, 0 no file yet, -1 with err naming the file and what is wrong. */
+int	hydstore_load(const char *dir, struct hydration_saved *s, char *err,
+	    unsigned long errsz);
+/* 0, or -1 with err; the old file stays on failure. */
+int	hydstore_save(const char *dir, const struct hydration_saved *s,
+	    char *err, unsigned long errsz);
+
+#endif
