@@ -403,7 +403,8 @@ day_reminder(struct hydration *h, double wall, double heat,
 		h->s.evening_done = 1;
 		return HYDRATION_CHANGED;
 	}
-	if (since < gap)
+	/* The plain gap: backed off, it would come right before sleep. */
+	if (since < h->p.min_gap_min * 60.0)
 		return 0;
 	h->s.evening_done = 1;
 	return fire(h, HYDRATION_EVENING, 0, wall, out);

@@ -232,5 +232,50 @@ cp "$work/long.csv" "$work/l\"e g.csv"
 expect 0 "" -- "$bin" --replay "$work/l\"e g.csv" --events "$work/odd.events"
 grep -q '"sensor":"l_e_g"' "$work/odd.events" && pass || fail "odd name"
 
+# --- a replayed day gives the reminders that day would have given
+# (DESIGN 3.3): a thermometer's day, 06:00 to 23:30, nothing drunk.
+day() {	# day FILE TEMP: one reading a minute, 2026-07-15 06:00-23:30 UTC
+	awk -v t0=1784095200 -v c="$2" 'BEGIN { print "t,temp_c";
+	    for (i = 0; i <= 1050; i++) printf "%d,%.1f\n", t0 + 60 * i, c }' \
+	    > "$1"
+}
+reminders() {	# reminders EVENTS: "HH:MM reason" each
+	grep '"hydration_reminder"' "$1" | sed -n \
+	    's/.*"time":"[^T]*T\([0-9:]\{5\}\).*"reason":"\([a-z_]*\)".*/\1 \2/p'
+}
+day "$work/cool.csv" 20
+expect 0 "" -- "$bin" --replay "$work/cool.csv" --events "$work/cool.events"
+got=$(reminders "$work/cool.events" | tr '\n' ' ')
+want="07:30 morning 08:45 pace 10:15 pace 13:15 pace 16:15 pace 19:15 pace 21:00 evening "
+[ "$got" = "$want" ] && pass || fail "cool day: reminders '$got', want '$want'"
+grep -q '"water_today_ml":0,"goal_ml":2000,"quiet":false,"message":"Time for a glass of water: 0 of 2000 ml today."' \
+    "$work/cool.events" && pass || fail "a reminder's fields and words"
+day "$work/hot.csv" 30
+expect 0 "" -- "$bin" --replay "$work/hot.csv" --events "$work/hot.events"
+n_cool=$(reminders "$work/cool.events" | wc -l)
+n_hot=$(reminders "$work/hot.events" | wc -l)
+[ "$n_hot" -gt "$n_cool" ] && pass || fail "hot day: $n_hot reminders, cool $n_cool"
+reminders "$work/hot.events" | grep -q heat && pass || fail "hot day: no heat reason"
+grep '"reason":"evening"' "$work/hot.events" | grep -q '"goal_ml":2[1-9][0-9][0-9]' \
+    && pass || fail "hot day: the goal did not rise"
+# Configured: no evening, no morning, a later day; reminders off altogether.
+printf 'hydration = { wake = "08:00"; morning = false; evening = false; };\nmqtt = { enabled = false; };\n' \
+    > "$work/late.conf"
+expect 0 "" -- "$bin" -c "$work/late.conf" --replay "$work/cool.csv" \
+    --events "$work/late.events"
+got=$(reminders "$work/late.events" | tr '\n' ' ')
+want="09:37 pace 10:22 pace 11:52 pace 14:52 pace 17:52 pace 20:52 pace "
+[ "$got" = "$want" ] && pass || fail "configured day: reminders '$got', want '$want'"
+printf 'hydration = { enabled = false; };\nmqtt = { enabled = false; };\n' > "$work/off.conf"
+expect 0 "" -- "$bin" -c "$work/off.conf" --replay "$work/cool.csv" \
+    --events "$work/off.events"
+[ "$(reminders "$work/off.events" | wc -l)" -eq 0 ] && pass || fail "reminders when off"
+conf_err lead 'hydration = { wake = "07:00"; bed = "09:00"; };\n' \
+    "1: hydration: from wake to bed must be at least"
+conf_err button 'outputs = { led_line = 4;\n button_line = 4; };\n' \
+    "2: outputs.button_line: line 4 is the LED's"
+conf_err bias 'outputs = { button_bias = "up"; };\n' \
+    "1: outputs.button_bias: \"up\" is not"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
