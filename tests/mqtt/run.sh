@@ -379,6 +379,58 @@ else
 	echo "SKIP: no mount namespace here for the hanging name server test"
 fi
 
+# --- 8. the drink reminder and Home Assistant's buttons: a replayed
+# morning at 60x.  Without an answer a pace reminder would follow at 07:40
+# (goal 6000 ml, glass 50 ml, gap 10 min); a glass and a snooze stop it.
+start_broker b8
+awk 'BEGIN { print "t,temp_c"; for (i = 0; i <= 110; i++)
+    printf "%d,21.0\n", 1784100595 + 10 * i }' > "$work/morning.csv"
+conf "$work/eight.conf" eight "$work/state8" "$work/morning.csv" 60
+cat >> "$work/eight.conf" <<EOC
+sensors = ( { name = "room"; type = "replay"; file = "$work/morning.csv"; speed = 60.0; } );
+hydration = { goal_ml = 6000; glass_ml = 50; min_gap_min = 10; };
+EOC
+sed -i '/name = "ankle"/d' "$work/eight.conf"
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'legwatch/eight/#' \
+    > "$work/sub8.log" 2>&1 &
+sub=$!; pids="$pids $sub"
+sleep 0.3
+"$bin" -c "$work/eight.conf" -v --events "$work/ev8.jsonl" 2> "$work/d8.log" &
+d8=$!; pids="$pids $d8"
+check "the morning reminder on B/event" "wait_for 5 \"grep '^legwatch/eight/event ' \
+    '$work/sub8.log' | grep -q '\\\"reason\\\":\\\"morning\\\"'\""
+check "the state says a reminder waits" "wait_for 3 \"grep '^legwatch/eight/state ' \
+    '$work/sub8.log' | grep -q '\\\"reminder\\\":\\\"ON\\\"'\""
+mosquitto_pub -h 127.0.0.1 -p "$port" -t legwatch/eight/set/drank -m PRESS -q 1
+check "a glass from Home Assistant: 50 ml today, the reminder answered" \
+    "wait_for 3 \"grep '^legwatch/eight/state ' '$work/sub8.log' | tail -n 1 | \
+    grep -q '\\\"water_today_ml\\\":50,.*\\\"reminder\\\":\\\"OFF\\\"'\""
+mosquitto_pub -h 127.0.0.1 -p "$port" -t legwatch/eight/set/snooze -m PRESS -q 1
+check "a snooze from Home Assistant" "wait_for 3 \"grep -q \
+    'reminders snoozed for 60 min (Home Assistant)' '$work/d8.log'\""
+wait "$d8"
+check "daemon 8 exit status" "[ $? -eq 0 ]"
+sleep 0.3
+kill "$sub" 2>/dev/null
+check "no reminder while snoozed (one in all, the morning's)" \
+    "[ \$(grep -c '^legwatch/eight/event .*hydration_reminder' '$work/sub8.log') -eq 1 ]"
+# The control: the same morning unanswered has its pace reminder at 07:40.
+"$bin" -c "$work/eight.conf" --replay "$work/morning.csv" --events - 2>/dev/null \
+    > "$work/ev8control.jsonl"
+check "unanswered, the same morning has a pace reminder at 07:40" \
+    "grep -q '\"time\":\"2026-07-15T07:40:00.000Z\",\"reason\":\"pace\"' \
+    '$work/ev8control.jsonl'"
+check "reminders are not movements" \
+    "! grep '^legwatch/eight/movement ' '$work/sub8.log' | grep -q hydration"
+check "the reminder carries its progress and words" \
+    "grep '^legwatch/eight/event ' '$work/sub8.log' | grep -q \
+    '\"water_today_ml\":0,\"goal_ml\":6000,\"quiet\":false,\"message\":\"Good morning'"
+# The drink reminder's entities for Home Assistant.
+check "discovery: the water sensor and the reminder" \
+    "grep -q '^homeassistant/binary_sensor/eight/reminder/config ' '$work/sub8.log' || \
+    mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 3 \
+    -t homeassistant/binary_sensor/eight/reminder/config 2>/dev/null | grep -q 'Drink reminder'"
+
 # --- systemd: ready, watchdog from the loop, reloading, stopping
 "$build/notifylisten" "$work/notify.sock" 20 > "$work/notify.log" &
 nl=$!; pids="$pids $nl"
