@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,6 +88,10 @@ hydration_day_parse(const char *s)
 {
 	int y, m, d, n = 0, day, y2, m2, d2;
 
+	for (n = 0; n < 10; n++)
+		if (s[n] == '\0' || (n == 4 || n == 7 ? s[n] != '-' :
+		    !isdigit((unsigned char)s[n])))
+			return -1;
 	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || s[n] != '\0' ||
 	    n != 10 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
@@ -255,7 +260,7 @@ hydration_temperature(struct hydration *h, int source, double wall,
 int
 hydration_drank(struct hydration *h, const struct hydration_clock *c)
 {
-	if (h->s.water_ml >= HYDRATION_WATER_MAX)
+	if (h->s.water_ml + h->p.glass_ml > HYDRATION_WATER_MAX)
 		return -1;
 	h->s.water_ml += h->p.glass_ml;
 	h->s.unanswered = 0;
@@ -282,7 +287,6 @@ shift(struct hydration *h, double step)
 
 	h->s.last_reminder += step;
 	h->s.snooze_until += step;
-	h->s.pace_from += step;
 	h->lit_until += step;
 	h->last_wall += step;
 	for (i = 0; i < HYDRATION_TEMPS; i++)
@@ -382,7 +386,8 @@ day_reminder(struct hydration *h, double wall, double heat,
 			h->s.morning_done = 1;
 			return HYDRATION_CHANGED;
 		}
-		if (wall >= h->wake_t + MORNING_DELAY_S) {
+		if (wall >= h->wake_t + MORNING_DELAY_S &&
+		    since >= h->p.min_gap_min * 60.0) {
 			h->s.morning_done = 1;
 			return fire(h, HYDRATION_MORNING, 0, wall, out);
 		}
@@ -428,11 +433,15 @@ hydration_tick(struct hydration *h, const struct hydration_clock *c,
 		if (!isnan(h->s.last_reminder) && h->s.last_reminder > wall)
 			h->s.last_reminder = wall;
 	}
-	if (h->synced && (h->s.day < 0 || wall >= h->next_wake_t)) {
+	if (h->synced && (h->s.day < 0 || wall >= h->next_wake_t ||
+	    wall < h->wake_t - 86400.0)) {
 		int day = day_of(h, wall);
 
-		/* The day never goes back: a clock set back keeps its count. */
-		if (h->s.day < 0 || day > h->s.day) {
+		/*
+		 * A clock set back over the wake keeps the day and its count;
+		 * a day further ahead than that was a clock gone wrong.
+		 */
+		if (h->s.day < 0 || day > h->s.day || day < h->s.day - 1) {
 			new_day(h, day, c);
 			flags |= HYDRATION_NEW_DAY | HYDRATION_CHANGED;
 		}

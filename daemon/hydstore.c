@@ -102,31 +102,15 @@ get_time(json_t *o, const char *key, double *out)
 }
 
 int
-hydstore_load(const char *dir, struct hydration_saved *s, char *err,
-    unsigned long errsz)
+hydstore_parse(const char *text, size_t len, const char *path,
+    struct hydration_saved *s, char *err, unsigned long errsz)
 {
-	char path[PATH_MAX];
 	json_error_t je;
 	json_t *o, *v;
 	const char *bad = NULL;
-	FILE *f;
 	int rc = -1;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
-	    sizeof(path)) {
-		snprintf(err, errsz, "%s/%s: path too long", dir,
-		    HYDSTORE_FILE);
-		return -1;
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	o = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-	fclose(f);
-	if (o == NULL) {
+	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		snprintf(err, errsz, "%s:%d: %s", path, je.line, je.text);
 		return -1;
 	}
@@ -168,4 +152,41 @@ hydstore_load(const char *dir, struct hydration_saved *s, char *err,
 		snprintf(err, errsz, "%s: %s", path, bad);
 	json_decref(o);
 	return rc;
+}
+
+int
+hydstore_load(const char *dir, struct hydration_saved *s, char *err,
+    unsigned long errsz)
+{
+	char path[PATH_MAX], text[HYDSTORE_MAX];
+	size_t len;
+	FILE *f;
+	int toolong;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
+	    sizeof(path)) {
+		snprintf(err, errsz, "%s/%s: path too long", dir,
+		    HYDSTORE_FILE);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	len = fread(text, 1, sizeof(text), f);
+	toolong = len == sizeof(text);
+	if (ferror(f)) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (toolong) {
+		snprintf(err, errsz, "%s: larger than %d bytes: not a state "
+		    "file", path, HYDSTORE_MAX);
+		return -1;
+	}
+	return hydstore_parse(text, len, path, s, err, errsz);
 }

@@ -6,6 +6,8 @@
 #ifndef LEGWATCH_HYDSTORE_H
 #define LEGWATCH_HYDSTORE_H
 
+#include <stddef.h>
+
 #include "hydration.h"
 
 #define HYDSTORE_FILE	"hydration.json"
@@ -13,6 +15,9 @@
 /* 1 loaded, 0 no file yet, -1 with err naming the file and what is wrong. */
 int	hydstore_load(const char *dir, struct hydration_saved *s, char *err,
 	    unsigned long errsz);
+/* The file's text: 1, or -1 with err naming path and what is wrong. */
+int	hydstore_parse(const char *text, size_t len, const char *path,
+	    struct hydration_saved *s, char *err, unsigned long errsz);
 /* 0, or -1 with err; the old file stays on failure. */
 int	hydstore_save(const char *dir, const struct hydration_saved *s,
 	    char *err, unsigned long errsz);

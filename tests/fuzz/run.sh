@@ -1,8 +1,9 @@
 #!/bin/sh
 # make fuzz: libFuzzer (clang, ASan, UBSan) on every parser that reads
 # what others write: recordings, the outbox journal, MQTT commands, the
-# configuration.  Each runs SECONDS from the committed seeds; a crash
-# leaves its input in build/fuzz/ and fails the run.
+# configuration, the hydration state file.  Each runs SECONDS from the
+# committed seeds; a crash leaves its input in build/fuzz/ and fails the
+# run.
 # usage: tests/fuzz/run.sh SECONDS
 set -eu
 seconds=$1
@@ -13,13 +14,14 @@ flags="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 core="daemon/config.c daemon/leg.c daemon/movement.c daemon/plm.c daemon/log.c"
 libs="-lconfig -ljansson -ldl -lm"
 status=0
-for t in recording outbox command config; do
+for t in recording outbox command config hydstore; do
 	case $t in
 	recording) src="sensors/recording.c" ;;
 	outbox) src="daemon/outbox.c daemon/log.c" ;;
-	command) src="daemon/mqtt.c daemon/mosq.c daemon/discovery.c \
+	command) src="daemon/mqtt.c daemon/mosq.c daemon/discovery.c daemon/resolve.c \
 	    daemon/outbox.c $core" ;;
 	config) src="$core" ;;
+	hydstore) src="daemon/hydstore.c daemon/hydration.c daemon/event.c" ;;
 	esac
 	# shellcheck disable=SC2086
 	clang $flags -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $src $libs
