@@ -53,7 +53,7 @@ TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 	     libmosquitto-dev libsystemd-dev libgpiod-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
-	     procps
+	     procps tzdata
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
 FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 600

@@ -26,7 +26,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=build/arm64
 TRIPLET=aarch64-linux-gnu
 HOST_PKGS="gcc-$TRIPLET libc6-dev-arm64-cross binutils-$TRIPLET make \
-pkg-config"
+pkg-config tzdata"
 ARM_PKGS="libc6-dev:arm64 libconfig-dev:arm64 libjansson-dev:arm64 \
 libmosquitto-dev:arm64 libsystemd-dev:arm64 libgpiod-dev:arm64 \
 libcmocka-dev:arm64"

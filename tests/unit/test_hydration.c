@@ -47,8 +47,16 @@ struct sim {
 static void
 zone(const char *tz)
 {
+	struct tm tm;
+	time_t summer = 1784095200;	/* 2026-07-15 06:00 UTC */
+
 	setenv("TZ", tz, 1);
 	tzset();
+	/* Without tzdata glibc quietly takes UTC: say so, not a wrong DST. */
+	if (strcmp(tz, "Europe/Berlin") == 0 && (localtime_r(&summer,
+	    &tm) == NULL || tm.tm_gmtoff != 7200))
+		fail_msg("time zone %s is not installed (the tzdata package)",
+		    tz);
 }
 
 /* The Unix time of a local clock time. */
