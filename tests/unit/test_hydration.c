@@ -188,6 +188,15 @@ run(struct sim *s, double until)
 	}
 }
 
+/* The day rolls over at wake: the count starts again. */
+static void
+expect_new_day(struct sim *s, double wake)
+{
+	run(s, wake);
+	assert_true(s->flags & HYDRATION_NEW_DAY);
+	assert_int_equal(hydration_water(&s->h), 0);
+}
+
 static void
 drink(struct sim *s)
 {
@@ -342,9 +351,7 @@ test_glasses_on_time_need_no_reminder(void **state)
 	}
 	assert_int_equal(hydration_water(&s.h), 2000);
 	assert_false(hydration_lit(&s.h));
-	run(&s, local(2026, 6, 11, 7, 0));
-	assert_true(s.flags & HYDRATION_NEW_DAY);
-	assert_int_equal(hydration_water(&s.h), 0);
+	expect_new_day(&s, local(2026, 6, 11, 7, 0));
 }
 
 /*
@@ -659,9 +666,7 @@ test_clock_set_back_over_wake_keeps_the_day(void **state)
 	assert_int_equal(hydration_water(&s.h), 500);
 	assert_int_equal(s.nnew_day, 2);
 	assert_int_equal(s.nstepped, 1);
-	run(&s, local(2026, 6, 11, 7, 0));
-	assert_true(s.flags & HYDRATION_NEW_DAY);
-	assert_int_equal(hydration_water(&s.h), 0);
+	expect_new_day(&s, local(2026, 6, 11, 7, 0));
 }
 
 /* A whole day with the clock not known to be right: no reminders. */
@@ -693,9 +698,7 @@ test_unsynced_clock_gives_no_reminders(void **state)
 	run(&s, local(2026, 6, 11, 6, 0) + 10);
 	assert_true(s.flags & HYDRATION_NEW_DAY);
 	assert_int_equal(hydration_water(&s.h), 500);
-	run(&s, local(2026, 6, 11, 7, 0));
-	assert_true(s.flags & HYDRATION_NEW_DAY);
-	assert_int_equal(hydration_water(&s.h), 0);
+	expect_new_day(&s, local(2026, 6, 11, 7, 0));
 	run(&s, local(2026, 6, 11, 9, 0));
 	expect(&s, 0, HYDRATION_MORNING, local(2026, 6, 11, 7, 30));
 }
