@@ -292,16 +292,22 @@ on_reminder(void *ctx, const struct hydration_reminder *r, double wall)
 static void
 hydration_done(struct live *lv, int flags, double mono)
 {
-	if (flags & HYDRATION_STEPPED)
-		log_notice("the wall clock stepped: reminders keep their "
-		    "spacing and the day's count stays");
-	if (flags & HYDRATION_NEW_DAY)
-		log_info("a new day: %d ml so far", hydration_water(&lv->hyd));
+	/* The LED and buzzer first: saving may wait for the disk. */
+	update_outputs(lv, mono);
 	if (flags & HYDRATION_CHANGED)
 		save_hydration(lv);
 	if (flags & (HYDRATION_CHANGED | HYDRATION_LIT | HYDRATION_NEW_DAY))
 		lv->state_dirty = 1;
-	update_outputs(lv, mono);
+}
+
+static void
+hydration_news(int flags, const struct hydration *h)
+{
+	if (flags & HYDRATION_STEPPED)
+		log_notice("the wall clock stepped: reminders keep their "
+		    "spacing and the day's count stays");
+	if (flags & HYDRATION_NEW_DAY)
+		log_info("a new day: %d ml so far", hydration_water(h));
 }
 
 /* The scheduler's turn: up to the data's time in a replay, now live. */
@@ -312,12 +318,15 @@ hydration_step(struct live *lv, double mono)
 	struct hydration_reminder r;
 	int f;
 
-	if (lv->rs != NULL)
+	if (lv->rs != NULL) {
 		f = hydration_follow(&lv->hyd, &lv->hyd_next, lv->data_now,
 		    on_reminder, lv);
-	else {
+		hydration_news(f, &lv->hyd);
+	} else {
 		hydration_clock(lv, mono, &hc);
-		if ((f = hydration_tick(&lv->hyd, &hc, &r)) & HYDRATION_FIRED)
+		f = hydration_tick(&lv->hyd, &hc, &r);
+		hydration_news(f, &lv->hyd);
+		if (f & HYDRATION_FIRED)
 			on_reminder(lv, &r, hc.wall);
 	}
 	hydration_done(lv, f, mono);

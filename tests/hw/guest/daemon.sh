@@ -13,6 +13,7 @@
 #          the LED, its return once the ID is right.
 #   all    the three sensors of the first two runs in one configuration:
 #          all open, no fault, a pulse still makes its movement.
+# Then nightstand.sh: the drink reminder's LED, buzzer and button.
 
 D=/usr/bin/legwatchd
 W=/tmp/hw
@@ -535,3 +536,4 @@ run_legs
 run_i2c
 run_bad
 run_all
+. /hw/nightstand.sh
