@@ -169,39 +169,42 @@ hydration_init(struct hydration *h, const struct hydration_params *p)
 
 	memset(h, 0, sizeof(*h));
 	h->p = *p;
-	h->s.day = -1;
+	h->s.day = HYDRATION_NO_DAY;
 	h->s.pace_from = NAN;
-	h->s.last_reminder = h->s.snooze_until = NAN;
-	h->offset = h->last_wall = NAN;
+	h->s.last_reminder = h->s.snooze_until = h->s.last_answer = NAN;
+	h->offset = h->last_wall = h->reminder_mono = NAN;
 	for (i = 0; i < HYDRATION_TEMPS; i++)
 		h->temp_c[i] = h->temp_t[i] = NAN;
-}
-
-void
-hydration_set_params(struct hydration *h, const struct hydration_params *p)
-{
-	h->p = *p;
-	if (h->s.day >= 0)
-		plan(h, h->s.day);
-}
-
-void
-hydration_restore(struct hydration *h, const struct hydration_saved *s)
-{
-	h->s = *s;
-	if (h->s.water_ml < 0)
-		h->s.water_ml = 0;
-	if (h->s.water_ml > HYDRATION_WATER_MAX)
-		h->s.water_ml = HYDRATION_WATER_MAX;
-	h->saved_heat = h->s.heat_ml;
-	if (h->s.day >= 0)
-		plan(h, h->s.day);
 }
 
 static void
 unlight(struct hydration *h)
 {
 	h->lit = 0;
+}
+
+void
+hydration_set_params(struct hydration *h, const struct hydration_params *p)
+{
+	h->p = *p;
+	if (!h->p.enabled)
+		unlight(h);
+	if (h->s.day != HYDRATION_NO_DAY)
+		plan(h, h->s.day);
+}
+
+void
+hydration_restore(struct hydration *h, const struct hydration_saved *s)
+{
+	h->s = h->disk = *s;
+	h->restored = 1;
+	if (h->s.water_ml < 0)
+		h->s.water_ml = 0;
+	if (h->s.water_ml > HYDRATION_WATER_MAX)
+		h->s.water_ml = HYDRATION_WATER_MAX;
+	h->saved_heat = h->s.heat_ml;
+	if (h->s.day != HYDRATION_NO_DAY)
+		plan(h, h->s.day);
 }
 
 int
@@ -222,10 +225,16 @@ hydration_goal(const struct hydration *h)
 	return h->p.goal_ml + (int)lround(h->s.heat_ml);
 }
 
+int
+hydration_paused(const struct hydration *h)
+{
+	return h->s.paused;
+}
+
 void
 hydration_pause(struct hydration *h, int paused)
 {
-	h->paused = paused;
+	h->s.paused = paused;
 	if (paused)
 		unlight(h);
 }
@@ -264,6 +273,7 @@ hydration_drank(struct hydration *h, const struct hydration_clock *c)
 		return -1;
 	h->s.water_ml += h->p.glass_ml;
 	h->s.unanswered = 0;
+	h->s.last_answer = c->wall;
 	unlight(h);
 	/* Which day it belongs to is decided once the clock is known. */
 	if (!h->synced && h->npending < HYDRATION_PENDING)
@@ -276,17 +286,35 @@ hydration_snooze(struct hydration *h, const struct hydration_clock *c)
 {
 	h->s.snooze_until = c->wall + h->p.snooze_min * 60.0;
 	h->s.unanswered = 0;
+	h->s.last_answer = c->wall;
 	unlight(h);
+}
+
+/*
+ * Times restored from before a restart were measured on a clock that was
+ * right then: a step before the first sync corrects this boot's clock,
+ * not them.
+ */
+static void
+shift_time(double *t, double restored, int keep_restored, double step)
+{
+	if (!(keep_restored && *t == restored))
+		*t += step;
 }
 
 /* The wall clock stepped: what was measured on it moves with it. */
 static void
 shift(struct hydration *h, double step)
 {
-	int i;
+	int keep = h->restored && !h->synced, i;
 
-	h->s.last_reminder += step;
-	h->s.snooze_until += step;
+	shift_time(&h->s.last_reminder, h->disk.last_reminder, keep, step);
+	shift_time(&h->s.last_answer, h->disk.last_answer, keep, step);
+	shift_time(&h->s.snooze_until, h->disk.snooze_until, keep, step);
+	/* A day left behind stays in step with the clock for its return. */
+	h->stash.last_reminder += step;
+	h->stash.last_answer += step;
+	h->stash.snooze_until += step;
 	h->lit_until += step;
 	h->last_wall += step;
 	for (i = 0; i < HYDRATION_TEMPS; i++)
@@ -339,7 +367,39 @@ new_day(struct hydration *h, int day, const struct hydration_clock *c)
 	h->s.pace_from = c->wall > h->wake_t ? c->wall : h->wake_t;
 	h->s.morning_done = h->s.evening_done = 0;
 	h->s.unanswered = 0;
+	h->s.snooze_until = NAN;
 	unlight(h);
+}
+
+/*
+ * The day for the clock's new reading.  A clock set back over the wake
+ * keeps the day and its count; one that steps to a day it stepped away
+ * from finds that day as it was; a day two or more behind the one held
+ * means the held one came from a clock gone wrong.
+ */
+static int
+follow_day(struct hydration *h, const struct hydration_clock *c, int stepped)
+{
+	struct hydration_saved held;
+	int day = day_of(h, c->wall);
+
+	if (day == h->s.day)
+		return 0;
+	if (h->have_stash && h->stash.day == day) {
+		held = h->s;
+		h->s = h->stash;
+		h->stash = held;
+		h->s.paused = held.paused;
+		plan(h, day);
+		unlight(h);
+		return HYDRATION_CHANGED;
+	}
+	if (h->s.day != HYDRATION_NO_DAY && day == h->s.day - 1)
+		return 0;
+	if ((h->have_stash = stepped && h->s.day != HYDRATION_NO_DAY))
+		h->stash = h->s;
+	new_day(h, day, c);
+	return HYDRATION_NEW_DAY | HYDRATION_CHANGED;
 }
 
 /* Ignored reminders space out: the gap doubles twice, then stays. */
@@ -353,13 +413,14 @@ gap_s(const struct hydration *h)
 
 static int
 fire(struct hydration *h, enum hydration_reason reason, int quiet,
-    double wall, struct hydration_reminder *out)
+    double wall, double mono, struct hydration_reminder *out)
 {
 	out->reason = reason;
 	out->water_ml = h->s.water_ml;
 	out->goal_ml = hydration_goal(h);
 	out->quiet = quiet;
 	h->s.last_reminder = wall;
+	h->reminder_mono = mono;
 	if (h->s.unanswered < UNANSWERED_MAX)
 		h->s.unanswered++;
 	h->lit = 1;
@@ -372,11 +433,13 @@ fire(struct hydration *h, enum hydration_reason reason, int quiet,
 
 /* The waking day's reminders: morning, pace or heat, evening. */
 static int
-day_reminder(struct hydration *h, double wall, double heat,
+day_reminder(struct hydration *h, double wall, double mono, double heat,
     struct hydration_reminder *out)
 {
-	double since = isnan(h->s.last_reminder) ? INFINITY :
-	    wall - h->s.last_reminder;
+	/* From the last reminder, or the last answer if that came later. */
+	double last = isnan(h->s.last_answer) || h->s.last_reminder >
+	    h->s.last_answer ? h->s.last_reminder : h->s.last_answer;
+	double since = isnan(last) ? INFINITY : wall - last;
 	double gap = gap_s(h), glass = h->p.glass_ml;
 	int water = h->s.water_ml;
 
@@ -389,16 +452,16 @@ day_reminder(struct hydration *h, double wall, double heat,
 		if (wall >= h->wake_t + MORNING_DELAY_S &&
 		    since >= h->p.min_gap_min * 60.0) {
 			h->s.morning_done = 1;
-			return fire(h, HYDRATION_MORNING, 0, wall, out);
+			return fire(h, HYDRATION_MORNING, 0, wall, mono, out);
 		}
 	}
 	if (wall < h->pace_end_t) {
 		double base = expected(h, wall);
 
 		if (base - water >= glass && since >= gap)
-			return fire(h, HYDRATION_PACE, 0, wall, out);
+			return fire(h, HYDRATION_PACE, 0, wall, mono, out);
 		if (base + h->s.heat_ml - water >= glass && since >= gap / heat)
-			return fire(h, HYDRATION_HEAT, 0, wall, out);
+			return fire(h, HYDRATION_HEAT, 0, wall, mono, out);
 		return 0;
 	}
 	if (!h->p.evening || h->s.evening_done)
@@ -412,7 +475,7 @@ day_reminder(struct hydration *h, double wall, double heat,
 	if (since < h->p.min_gap_min * 60.0)
 		return 0;
 	h->s.evening_done = 1;
-	return fire(h, HYDRATION_EVENING, 0, wall, out);
+	return fire(h, HYDRATION_EVENING, 0, wall, mono, out);
 }
 
 int
@@ -429,30 +492,29 @@ hydration_tick(struct hydration *h, const struct hydration_clock *c,
 	h->offset = wall - c->mono;
 	if (!h->synced && (c->synced || !h->p.need_clock_sync)) {
 		h->synced = 1;
-		/* A clock from before is not trusted: wait a gap from now. */
-		if (!isnan(h->s.last_reminder) && h->s.last_reminder > wall)
-			h->s.last_reminder = wall;
-	}
-	if (h->synced && (h->s.day < 0 || wall >= h->next_wake_t ||
-	    wall < h->wake_t - 86400.0)) {
-		int day = day_of(h, wall);
-
 		/*
-		 * A clock set back over the wake keeps the day and its count;
-		 * a day further ahead than that was a clock gone wrong.
+		 * Times from before a restart were shifted with the boot's
+		 * clock step: none may lie ahead of now by more than it can.
 		 */
-		if (h->s.day < 0 || day > h->s.day || day < h->s.day - 1) {
-			new_day(h, day, c);
-			flags |= HYDRATION_NEW_DAY | HYDRATION_CHANGED;
-		}
+		if (h->s.last_reminder > wall)
+			h->s.last_reminder = wall;
+		if (h->s.last_answer > wall)
+			h->s.last_answer = wall;
+		if (h->s.snooze_until > wall + h->p.snooze_min * 60.0)
+			h->s.snooze_until = wall + h->p.snooze_min * 60.0;
 	}
+	if (h->synced && (h->s.day == HYDRATION_NO_DAY ||
+	    wall >= h->next_wake_t || wall < h->wake_t ||
+	    (flags & HYDRATION_STEPPED)))
+		flags |= follow_day(h, c, flags & HYDRATION_STEPPED);
 	if (h->synced)
 		h->npending = 0;
 	if (h->lit && wall >= h->lit_until)
 		unlight(h);
 
 	heat = heat_factor(h, wall);
-	if (h->synced && h->s.day >= 0 && !isnan(h->last_wall) &&
+	if (h->synced && h->s.day != HYDRATION_NO_DAY &&
+	    !isnan(h->last_wall) &&
 	    wall - h->last_wall > 0 && wall - h->last_wall <= HEAT_DT_MAX_S &&
 	    wall >= h->wake_t && wall < h->pace_end_t && heat > 1.0) {
 		h->s.heat_ml += h->p.goal_ml / (h->pace_end_t - h->wake_t) *
@@ -466,26 +528,28 @@ hydration_tick(struct hydration *h, const struct hydration_clock *c,
 	}
 	h->last_wall = wall;
 
-	if (h->paused || !h->p.enabled ||
+	if (h->s.paused || !h->p.enabled ||
 	    (!isnan(h->s.snooze_until) && wall < h->s.snooze_until)) {
 		h->cramp_pending = 0;
 		goto done;
 	}
-	since = isnan(h->s.last_reminder) ? INFINITY : wall -
-	    h->s.last_reminder;
+	/* Measured on the steady clock: right before the wall clock is. */
+	since = !isnan(h->reminder_mono) ? c->mono - h->reminder_mono :
+	    h->synced && !isnan(h->s.last_reminder) ? wall -
+	    h->s.last_reminder : INFINITY;
 	if (h->cramp_pending) {
 		h->cramp_pending = 0;
 		/* Cramps come in clusters: one reminder for the cluster. */
 		if (h->p.after_cramp && since >= h->p.min_gap_min * 60.0) {
-			flags |= fire(h, HYDRATION_AFTER_CRAMP, 1, wall, out);
+			flags |= fire(h, HYDRATION_AFTER_CRAMP, 1, wall, c->mono, out);
 			goto done;
 		}
 	}
 	/* Nothing by the wall clock until it is known to be right. */
-	if (!h->synced || h->s.day < 0 || wall < h->wake_t ||
+	if (!h->synced || h->s.day == HYDRATION_NO_DAY || wall < h->wake_t ||
 	    wall >= h->bed_t || in_night(h, wall))
 		goto done;
-	flags |= day_reminder(h, wall, heat, out);
+	flags |= day_reminder(h, wall, c->mono, heat, out);
 done:
 	if (h->lit != was_lit)
 		flags |= HYDRATION_LIT;

@@ -15,9 +15,12 @@
 #ifndef LEGWATCH_HYDRATION_H
 #define LEGWATCH_HYDRATION_H
 
+#include <limits.h>
+
 #define HYDRATION_TEMPS		16	/* temperature sources */
 #define HYDRATION_PENDING	64	/* glasses while the clock is unknown */
 #define HYDRATION_WATER_MAX	20000	/* past any day's drinking */
+#define HYDRATION_NO_DAY	INT_MIN	/* the day is not known yet */
 
 struct hydration_params {
 	int	enabled;
@@ -62,27 +65,36 @@ struct hydration_clock {
 
 /* What outlives a restart (the state directory keeps it). */
 struct hydration_saved {
-	int	day;		/* local date of the day's wake, days since 1970 */
+	int	day;		/* local date of the day's wake, days since
+				   1970, or HYDRATION_NO_DAY */
 	int	water_ml;
 	double	heat_ml;	/* the day's goal raised by heat */
 	double	pace_from;	/* Unix s: the pace counts from here */
 	double	last_reminder;	/* Unix s, NAN: none yet */
+	double	last_answer;	/* Unix s of the last glass or snooze, NAN */
 	double	snooze_until;	/* Unix s, NAN: not snoozed */
 	int	morning_done;
 	int	evening_done;
 	int	unanswered;	/* reminders since the last glass or snooze */
+	int	paused;		/* monitoring switched off */
 };
 
 struct hydration {
 	struct hydration_params	p;
-	struct hydration_saved	s;	/* s.day < 0: not known yet */
+	struct hydration_saved	s;
+	/* As restored after a restart (restored: there was one). */
+	struct hydration_saved	disk;
+	int			restored;
+	/* The day a clock step left, kept should the clock step back. */
+	struct hydration_saved	stash;
+	int			have_stash;
 	/* The current day's instants (Unix s), from the local calendar. */
 	double			wake_t, pace_end_t, bed_t, next_wake_t;
-	int			paused;		/* monitoring switched off */
 	int			synced;		/* the wall clock was true once */
 	double			offset;		/* wall - mono: steps show */
 	double			last_wall;
 	double			saved_heat;	/* heat_ml when last saved */
+	double			reminder_mono;	/* the last reminder, NAN */
 	int			cramp_pending;
 	int			lit;		/* a reminder waits: LED on */
 	double			lit_until;
@@ -130,6 +142,7 @@ void		 hydration_snooze(struct hydration *h,
 		    const struct hydration_clock *c);
 void		 hydration_pause(struct hydration *h, int paused);
 int		 hydration_water(const struct hydration *h);
+int		 hydration_paused(const struct hydration *h);
 /* A reminder waits for an answer: the LED is on. */
 int		 hydration_lit(const struct hydration *h);
 /* The day's goal with heat, ml. */

@@ -30,32 +30,41 @@ hydstore_save(const char *dir, const struct hydration_saved *s, char *err,
 	size_t len;
 	int fd = -1, dfd, rc = -1;
 
+	/* One daemon per state directory: a fixed name, overwritten if a
+	 * crash left it. */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
-	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX",
-	    path) >= sizeof(tmp) || hydration_day_string(s->day, day,
-	    sizeof(day)) == -1) {
+	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp), "%s.new",
+	    path) >= sizeof(tmp)) {
 		snprintf(err, errsz, "%s/%s: path too long", dir,
 		    HYDSTORE_FILE);
 		return -1;
 	}
-	o = json_pack("{s:s,s:i,s:o,s:o,s:o,s:o,s:b,s:b,s:i}",
-	    "day", day, "water_ml", s->water_ml,
+	/* Before the clock is known the day is not either. */
+	if (s->day == HYDRATION_NO_DAY ||
+	    hydration_day_string(s->day, day, sizeof(day)) == -1)
+		day[0] = '\0';
+	o = json_pack("{s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:i,s:b}",
+	    "day", day[0] ? json_string(day) : json_null(),
+	    "water_ml", s->water_ml,
 	    "heat_ml", json_real(round(s->heat_ml * 10) / 10),
 	    "pace_from", time_or_null(s->pace_from),
 	    "last_reminder", time_or_null(s->last_reminder),
+	    "last_answer", time_or_null(s->last_answer),
 	    "snooze_until", time_or_null(s->snooze_until),
 	    "morning_done", s->morning_done, "evening_done", s->evening_done,
-	    "unanswered", s->unanswered);
+	    "unanswered", s->unanswered, "paused", s->paused);
 	if (o == NULL || (text = json_dumps(o, JSON_INDENT(1) |
 	    JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))) == NULL) {
 		snprintf(err, errsz, "%s: out of memory", path);
 		goto done;
 	}
 	len = strlen(text);
-	if ((fd = mkstemp(tmp)) == -1) {
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0640)) == -1) {
 		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
 		goto done;
 	}
+	errno = 0;
 	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
 	    fsync(fd) == -1) {
 		snprintf(err, errsz, "%s: %s", tmp, errno ? strerror(errno) :
@@ -112,14 +121,15 @@ hydstore_parse(const char *text, size_t len, const char *path,
 
 	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		snprintf(err, errsz, "%s:%d: %s", path, je.line, je.text);
-		return -1;
+		return -2;
 	}
 	memset(s, 0, sizeof(*s));
 	if (!json_is_object(o))
 		bad = "not a JSON object";
-	else if (!json_is_string(v = json_object_get(o, "day")) ||
+	else if (json_is_null(v = json_object_get(o, "day")) ? (s->day =
+	    HYDRATION_NO_DAY, 0) : !json_is_string(v) ||
 	    (s->day = hydration_day_parse(json_string_value(v))) < 0)
-		bad = "day: expected \"YYYY-MM-DD\"";
+		bad = "day: expected \"YYYY-MM-DD\" or null";
 	else if (!json_is_integer(v = json_object_get(o, "water_ml")) ||
 	    json_integer_value(v) < 0 ||
 	    json_integer_value(v) > HYDRATION_WATER_MAX)
@@ -133,6 +143,8 @@ hydstore_parse(const char *text, size_t len, const char *path,
 		bad = "pace_from: expected a Unix time or null";
 	else if (get_time(o, "last_reminder", &s->last_reminder) == -1)
 		bad = "last_reminder: expected a Unix time or null";
+	else if (get_time(o, "last_answer", &s->last_answer) == -1)
+		bad = "last_answer: expected a Unix time or null";
 	else if (get_time(o, "snooze_until", &s->snooze_until) == -1)
 		bad = "snooze_until: expected a Unix time or null";
 	else if (!json_is_boolean(v = json_object_get(o, "morning_done")))
@@ -144,12 +156,17 @@ hydstore_parse(const char *text, size_t len, const char *path,
 	    !json_is_integer(v = json_object_get(o, "unanswered")) ||
 	    json_integer_value(v) < 0 || json_integer_value(v) > 100)
 		bad = "unanswered: expected a whole number, 0..100";
+	else if (s->unanswered = (int)json_integer_value(v),
+	    !json_is_boolean(v = json_object_get(o, "paused")))
+		bad = "paused: expected true or false";
 	else {
-		s->unanswered = (int)json_integer_value(v);
+		s->paused = json_is_true(v);
 		rc = 1;
 	}
-	if (bad != NULL)
+	if (bad != NULL) {
 		snprintf(err, errsz, "%s: %s", path, bad);
+		rc = -2;
+	}
 	json_decref(o);
 	return rc;
 }
@@ -186,7 +203,7 @@ hydstore_load(const char *dir, struct hydration_saved *s, char *err,
 	if (toolong) {
 		snprintf(err, errsz, "%s: larger than %d bytes: not a state "
 		    "file", path, HYDSTORE_MAX);
-		return -1;
+		return -2;
 	}
 	return hydstore_parse(text, len, path, s, err, errsz);
 }

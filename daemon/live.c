@@ -40,6 +40,8 @@
 #define LAMP_TEST_S	1.0
 /* The LED blinks this long to say a button press was taken. */
 #define FLASH_S		0.3
+/* A button line that failed is asked for again after this long. */
+#define BUTTON_RETRY_S	60.0
 /* systemd-timesyncd's word that the clock is synchronised. */
 #define TIMESYNC_FLAG	"/run/systemd/timesync/synchronized"
 
@@ -51,6 +53,8 @@ struct live {
 	struct gpio_line		*led, *buzzer, *button;
 	int				 led_on, buzzer_on;
 	double				 lamp_test_until, flash_until;
+	int				 flash_was_on;
+	double				 button_retry;	/* mono s, 0: none */
 	struct button			 btn;
 	struct beeper			 beep;
 	const struct source_conf	*src;
@@ -184,6 +188,16 @@ state_json(void *ctx)
 	return out;
 }
 
+static void
+read_clocks(struct sensor_clock *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->unix = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	c->mono = mono_now();
+}
+
 /* Whether the kernel's clock is set from a time source (NTP, GPS). */
 static int
 kernel_clock_synced(void)
@@ -201,18 +215,19 @@ kernel_clock_synced(void)
 
 /* The clock the scheduler goes by: a replay's data, or the system's. */
 static void
-hydration_clock(struct live *lv, double mono, struct hydration_clock *hc)
+hydration_clock(struct live *lv, struct hydration_clock *hc)
 {
-	struct timespec ts;
+	struct sensor_clock now;
 
 	if (lv->rs != NULL) {
 		hc->wall = hc->mono = lv->data_now;
 		hc->synced = 1;
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	hc->wall = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	hc->mono = mono;
+	/* Read together: a gap between them would look like a step. */
+	read_clocks(&now);
+	hc->wall = now.unix;
+	hc->mono = now.mono;
 	/* Once true, it stays: NTP out of reach leaves a good clock. */
 	if (!lv->clock_synced && (lv->clock_synced = kernel_clock_synced()))
 		log_info("the clock is synchronised: reminders by the time "
@@ -258,10 +273,17 @@ load_hydration(struct live *lv)
 	if ((r = hydstore_load(lv->conf->state_dir, &saved, err,
 	    sizeof(err))) == 1) {
 		hydration_restore(&lv->hyd, &saved);
+		lv->monitoring = !hydration_paused(&lv->hyd);
+		if (!lv->monitoring)
+			log_notice("monitoring is off, as it was switched");
 		return;
 	}
 	if (r == 0)
 		return;
+	if (r == -1) {
+		log_err("%s; the day's count starts afresh", err);
+		return;
+	}
 	/* Kept for a look, out of the way of the next save. */
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", lv->conf->state_dir,
 	    HYDSTORE_FILE) >= sizeof(path))
@@ -323,7 +345,7 @@ hydration_step(struct live *lv, double mono)
 		    on_reminder, lv);
 		hydration_news(f, &lv->hyd);
 	} else {
-		hydration_clock(lv, mono, &hc);
+		hydration_clock(lv, &hc);
 		f = hydration_tick(&lv->hyd, &hc, &r);
 		hydration_news(f, &lv->hyd);
 		if (f & HYDRATION_FIRED)
@@ -339,7 +361,7 @@ acknowledge(struct live *lv, int snooze, const char *via)
 	struct hydration_clock hc;
 	double mono = mono_now();
 
-	hydration_clock(lv, mono, &hc);
+	hydration_clock(lv, &hc);
 	if (snooze) {
 		hydration_snooze(&lv->hyd, &hc);
 		log_notice("reminders snoozed for %d min (%s)",
@@ -351,6 +373,8 @@ acknowledge(struct live *lv, int snooze, const char *via)
 	} else
 		log_info("a glass logged (%s): %d ml today", via,
 		    hydration_water(&lv->hyd));
+	/* What it will show once the press is taken, blinked against. */
+	lv->flash_was_on = lv->have_fleet && fleet_problem(&lv->fleet);
 	lv->flash_until = mono + FLASH_S;
 	hydration_done(lv, HYDRATION_CHANGED, mono);
 }
@@ -368,7 +392,7 @@ on_command(void *ctx, const char *name, const char *value)
 		lv->monitoring = strcmp(value, "ON") == 0;
 		hydration_pause(&lv->hyd, !lv->monitoring);
 		log_notice("monitoring switched %s", value);
-		update_outputs(lv, mono_now());
+		hydration_done(lv, HYDRATION_CHANGED, mono_now());
 	}
 	lv->state_dirty = 1;
 }
@@ -470,10 +494,11 @@ reload(struct live *lv, int use_mqtt)
 	KEEP_RUNNING(mattress);
 	KEEP_RUNNING(plm);
 	KEEP_RUNNING(motion);
+	KEEP_RUNNING(state_dir);	/* the outbox and the day's water */
 #undef KEEP_RUNNING
 	if (kept)
-		log_notice("reload: changes to sensors, outputs and detection "
-		    "take effect at the next start (systemctl restart "
+		log_notice("reload: changes to sensors, outputs, detection and "
+		    "storage take effect at the next start (systemctl restart "
 		    "legwatchd)");
 	mqtt_changed = mqtt_settings_differ(&next.mqtt, &lv->conf->mqtt) ||
 	    strcmp(next.device_id, lv->conf->device_id) != 0;
@@ -525,16 +550,6 @@ arm(int tfd, double when)
 	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 		its.it_value.tv_nsec = 1;
 	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
-}
-
-static void
-read_clocks(struct sensor_clock *c)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	c->unix = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	c->mono = mono_now();
 }
 
 static void
@@ -617,10 +632,13 @@ set_output(struct gpio_line *l, int on, const char *what)
 static void
 update_outputs(struct live *lv, double now)
 {
-	int on = now < lv->lamp_test_until || now < lv->flash_until ||
-	    hydration_lit(&lv->hyd) ||
+	int on = now < lv->lamp_test_until || hydration_lit(&lv->hyd) ||
 	    (lv->have_fleet && fleet_problem(&lv->fleet));
 	int buzz = beeper_poll(&lv->beep, now);
+
+	/* A blink against whatever it shows: on when off, off when on. */
+	if (now < lv->flash_until)
+		on = !lv->flash_was_on;
 
 	/* A write that failed is tried again at the next chance. */
 	if (lv->led != NULL && on != lv->led_on &&
@@ -640,7 +658,13 @@ read_button(struct live *lv)
 
 	if ((n = gpio_read_edges(lv->button, edges, 16, err,
 	    sizeof(err))) == -1) {
-		log_err("outputs.button_line: %s", err);
+		/* Not polled while it fails: asked for again in a while. */
+		log_err("outputs.button_line: %s; trying again in %.0f s", err,
+		    BUTTON_RETRY_S);
+		gpio_release(lv->button);
+		lv->button = NULL;
+		button_init(&lv->btn);
+		lv->button_retry = mono_now() + BUTTON_RETRY_S;
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -668,7 +692,9 @@ tick(struct live *lv, double now)
 		pipeline_tick(lv->pl, lv->data_now);
 	if (lv->have_fleet && fleet_flush(&lv->fleet) == -1)
 		lv->failed = 1;
-	hydration_step(lv, now);
+	/* A replay's clock ends with its recording. */
+	if (!lv->finished)
+		hydration_step(lv, now);
 	if (lv->mqtt != NULL) {
 		if (lv->state_dirty) {
 			mqtt_state_changed(lv->mqtt);
@@ -705,6 +731,8 @@ next_wake(const struct live *lv, double now)
 		wake = lv->flash_until;
 	if ((t = button_deadline(&lv->btn)) < wake)
 		wake = t;
+	if (lv->button_retry > 0 && lv->button_retry < wake)
+		wake = lv->button_retry;
 	if ((t = beeper_deadline(&lv->beep)) < wake)
 		wake = t;
 	if (lv->mqtt != NULL && (t = mqtt_next_tick(lv->mqtt)) > 0 &&
@@ -726,6 +754,23 @@ on_fault(void *ctx, int index, int faulted, const char *error)
 	    lv->data_now, lv->src[index].name);
 	snprintf(ev.text, sizeof(ev.text), "%s", error);
 	on_event(lv, &ev);
+}
+
+static void
+open_button(struct live *lv)
+{
+	const struct outputs_conf *o = &lv->conf->outputs;
+	struct gpio_input_conf bc = { o->chip, (unsigned)o->button_line,
+	    o->button_active_low, o->button_bias, o->button_debounce_ms,
+	    "legwatchd" };
+	char err[GPIO_ERR_MAX];
+
+	lv->button_retry = 0;
+	if ((lv->button = gpio_request_input(&bc, err, sizeof(err))) == NULL) {
+		log_err("outputs.button_line: %s; trying again in %.0f s", err,
+		    BUTTON_RETRY_S);
+		lv->button_retry = mono_now() + BUTTON_RETRY_S;
+	}
 }
 
 /*
@@ -752,15 +797,8 @@ open_outputs(struct live *lv, double now)
 	    (unsigned)o->buzzer_line, o->buzzer_active_low, 0, "legwatchd",
 	    err, sizeof(err))) == NULL)
 		log_err("outputs.buzzer_line: %s", err);
-	if (o->button_line >= 0) {
-		struct gpio_input_conf bc = { o->chip,
-		    (unsigned)o->button_line, o->button_active_low,
-		    o->button_bias, o->button_debounce_ms, "legwatchd" };
-
-		if ((lv->button = gpio_request_input(&bc, err,
-		    sizeof(err))) == NULL)
-			log_err("outputs.button_line: %s", err);
-	}
+	if (o->button_line >= 0)
+		open_button(lv);
 }
 
 static int
@@ -954,6 +992,8 @@ live_run(struct config *conf, struct replay_set *rs,
 			fleet_service(&lv.fleet, &c, pfd, n);
 		}
 		now = mono_now();
+		if (lv.button_retry > 0 && now >= lv.button_retry)
+			open_button(&lv);
 		if (button_poll(&lv.btn, now) == BUTTON_LONG)
 			acknowledge(&lv, 1, "the button held");
 		update_outputs(&lv, now);

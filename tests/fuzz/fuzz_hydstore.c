@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hydstore_parse((const char *)data, size, "hydration.json", &s, err,
 	    sizeof(err)) != 1)
 		return 0;
-	if (s.water_ml < 0 || s.water_ml > HYDRATION_WATER_MAX || s.day < 0)
+	if (s.water_ml < 0 || s.water_ml > HYDRATION_WATER_MAX ||
+	    (s.day < 0 && s.day != HYDRATION_NO_DAY))
 		abort();
 	setenv("TZ", "Europe/Berlin", 1);
 	hydration_init(&h, &p);

@@ -1174,6 +1174,158 @@ test_day_parse_takes_digits_only(void **state)
 			    hydration_day_parse(bad[i]));
 }
 
+
+/*
+ * A reminder answered late, still a glass behind: the glass does not set
+ * off the next reminder at once; that waits min_gap from the glass.
+ */
+static void
+test_a_late_glass_is_not_answered_by_a_reminder(void **state)
+{
+	struct hydration_params p;
+	struct sim s;
+	double at15;
+	int n;
+
+	(void)state;
+	params(&p);
+	p.morning = 0;
+	start(&s, &p, local(2026, 6, 10, 6, 0), 10, 1);
+	at15 = local(2026, 6, 10, 15, 0);
+	run(&s, at15);
+	n = s.nf;
+	assert_true(n >= 3);
+	drink(&s);
+	run(&s, at15 + 45 * MIN - 10);
+	assert_int_equal(s.nf, n);
+	assert_false(hydration_lit(&s.h));
+	/* Still behind: the next comes a gap after the glass. */
+	run(&s, at15 + 50 * MIN);
+	expect(&s, n, HYDRATION_PACE, at15 + 45 * MIN);
+	assert_int_equal(s.f[n].r.water_ml, 250);
+}
+
+/*
+ * Snoozed at 21:00 for an hour; the power goes at 21:05; the Pi boots
+ * the next morning at 07:00 with its clock at 21:05 (fake-hwclock) and
+ * NTP steps it.  The snooze is not carried into the new morning: the
+ * morning reminder comes at 07:30 as always.  A clock that booted at
+ * 1970 does not make the snooze last for decades either.
+ */
+static void
+test_a_saved_snooze_does_not_outlive_the_boot_step(void **state)
+{
+	struct hydration_params p;
+	struct hydration_saved saved;
+	struct sim a, b;
+	double boot = local(2026, 6, 11, 7, 0);
+
+	(void)state;
+	params(&p);
+	start(&a, &p, local(2026, 6, 10, 20, 0), 10, 1);
+	run(&a, local(2026, 6, 10, 21, 0));
+	hydration_snooze(&a.h, &a.c);
+	run(&a, local(2026, 6, 10, 21, 5));
+	saved = a.h.s;
+
+	start(&b, &p, local(2026, 6, 10, 21, 5), 10, 0);
+	b.c.mono = 12;
+	hydration_restore(&b.h, &saved);
+	run(&b, local(2026, 6, 10, 21, 6));
+	/* NTP: the true time, and the kernel says so. */
+	b.c.wall = boot + 60;
+	b.c.synced = 1;
+	run(&b, local(2026, 6, 11, 8, 0));
+	assert_true(b.nstepped >= 1);
+	expect(&b, first_from(&b, boot), HYDRATION_MORNING,
+	    local(2026, 6, 11, 7, 30));
+
+	start(&b, &p, 86400.0, 10, 0);
+	b.c.mono = 12;
+	hydration_restore(&b.h, &saved);
+	run(&b, 86400.0 + 60);
+	b.c.wall = boot + 60;
+	b.c.synced = 1;
+	run(&b, local(2026, 6, 11, 8, 0));
+	/* A new day: no snooze at all. */
+	if (!isnan(b.h.s.snooze_until))
+		fail_msg("snooze until %s", show(b.h.s.snooze_until));
+	expect(&b, first_from(&b, boot), HYDRATION_MORNING,
+	    local(2026, 6, 11, 7, 30));
+}
+
+/*
+ * The clock steps 30 h back and then forward again, or 22 h forward and
+ * back: the day and its count (four glasses by noon) come back with the
+ * clock.
+ */
+static void
+test_a_clock_that_steps_away_and_back_keeps_the_count(void **state)
+{
+	struct hydration_params p;
+	struct sim s;
+	double noon = local(2026, 6, 10, 12, 0);
+	int i, n;
+
+	(void)state;
+	params(&p);
+	start(&s, &p, local(2026, 6, 10, 6, 0), 10, 1);
+	for (i = 0; i < 4; i++) {
+		run(&s, local(2026, 6, 10, 7, 0) + i * 105 * MIN);
+		drink(&s);
+	}
+	run(&s, noon);
+	assert_int_equal(hydration_water(&s.h), 1000);
+	n = s.nf;
+	s.c.wall -= 30 * HOUR;
+	run(&s, noon - 30 * HOUR + 10 * MIN);
+	s.c.wall += 30 * HOUR;
+	run(&s, noon + 30 * MIN);
+	assert_int_equal(hydration_water(&s.h), 1000);
+	/* On the pace all along: no reminder. */
+	run(&s, local(2026, 6, 10, 14, 0));
+	assert_int_equal(s.nf, n);
+
+	s.c.wall += 22 * HOUR;
+	run(&s, local(2026, 6, 11, 12, 10));
+	assert_int_equal(hydration_water(&s.h), 0);
+	s.c.wall -= 22 * HOUR;
+	run(&s, local(2026, 6, 10, 14, 30));
+	assert_int_equal(hydration_water(&s.h), 1000);
+	/* The day goes on: a glass behind (1250 ml) at 15:45. */
+	run(&s, local(2026, 6, 10, 16, 0));
+	expect(&s, first_from(&s, local(2026, 6, 10, 14, 30)), HYDRATION_PACE,
+	    local(2026, 6, 10, 15, 45));
+}
+
+/*
+ * Rebooted before NTP, with a reminder saved from later than the boot's
+ * clock: a cramp still gets its quiet reminder (spaced on the steady
+ * clock, not against a time the clock has not reached).
+ */
+static void
+test_a_cramp_before_the_clock_is_known(void **state)
+{
+	struct hydration_params p;
+	struct hydration_saved saved;
+	struct sim s;
+
+	(void)state;
+	params(&p);
+	memset(&saved, 0, sizeof(saved));
+	saved.day = hydration_day_parse("2026-06-10");
+	saved.pace_from = saved.last_answer = saved.snooze_until = NAN;
+	saved.last_reminder = local(2026, 6, 10, 23, 0);
+	start(&s, &p, local(2026, 6, 10, 3, 0), 10, 0);
+	hydration_restore(&s.h, &saved);
+	run(&s, local(2026, 6, 10, 3, 1));
+	hydration_cramp(&s.h);
+	run(&s, local(2026, 6, 10, 3, 2));
+	assert_int_equal(s.nf, 1);
+	assert_int_equal(s.f[0].r.reason, HYDRATION_AFTER_CRAMP);
+	assert_true(s.f[0].r.quiet);
+}
+
 static int
 berlin(void **state)
 {
@@ -1208,6 +1360,13 @@ main(void)
 		cmocka_unit_test(test_restore_earlier_day),
 		cmocka_unit_test(test_day_string_round_trip),
 		cmocka_unit_test(test_day_parse_takes_digits_only),
+		cmocka_unit_test(
+		    test_a_late_glass_is_not_answered_by_a_reminder),
+		cmocka_unit_test(
+		    test_a_saved_snooze_does_not_outlive_the_boot_step),
+		cmocka_unit_test(
+		    test_a_clock_that_steps_away_and_back_keeps_the_count),
+		cmocka_unit_test(test_a_cramp_before_the_clock_is_known),
 	};
 
 	return cmocka_run_group_tests_name("hydration", tests, berlin, NULL);

@@ -180,8 +180,10 @@ test_state_round_trip(void **state)
 	s.pace_from = 1795676400.0;
 	s.last_reminder = 1795690000.25;
 	s.snooze_until = NAN;
+	s.last_answer = 1795689000.5;
 	s.morning_done = 1;
 	s.unanswered = 2;
+	s.paused = 1;
 	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
 	/* Only the file itself: no temporary left behind. */
 	assert_int_equal(files_in_dir(), 1);
@@ -195,6 +197,14 @@ test_state_round_trip(void **state)
 	assert_int_equal(back.morning_done, 1);
 	assert_int_equal(back.evening_done, 0);
 	assert_int_equal(back.unanswered, 2);
+	assert_true(back.last_answer == s.last_answer);
+	assert_int_equal(back.paused, 1);
+	/* Before the clock is known: no day, and that reads back too. */
+	s.day = HYDRATION_NO_DAY;
+	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
+	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), 1);
+	assert_int_equal(back.day, HYDRATION_NO_DAY);
+	s.day = hydration_day_parse("2026-11-27");
 	/* A second save replaces the first. */
 	s.water_ml = 1000;
 	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
@@ -210,7 +220,7 @@ expect_refused(const char *text, const char *says)
 	char err[512];
 
 	put(text);
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), -1);
+	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), -2);
 	if (strstr(err, says) == NULL || strstr(err, HYDSTORE_FILE) == NULL)
 		fail_msg("\"%s\" gave \"%s\", wanted \"%s\"", text, err, says);
 }
@@ -219,8 +229,9 @@ static void
 test_bad_state_files_are_named(void **state)
 {
 	static const char good_tail[] = "\"heat_ml\":0,\"pace_from\":null,"
-	    "\"last_reminder\":null,\"snooze_until\":null,\"morning_done\":"
-	    "false,\"evening_done\":false,\"unanswered\":0}";
+	    "\"last_reminder\":null,\"last_answer\":null,\"snooze_until\":"
+	    "null,\"morning_done\":false,\"evening_done\":false,"
+	    "\"unanswered\":0,\"paused\":false}";
 	char text[512];
 
 	(void)state;
@@ -241,9 +252,14 @@ test_bad_state_files_are_named(void **state)
 	    "null,\"morning_done\":false,\"evening_done\":false,"
 	    "\"unanswered\":0}", "pace_from:");
 	expect_refused("{\"day\":\"2026-11-27\",\"water_ml\":250,\"heat_ml\":0,"
-	    "\"pace_from\":null,\"last_reminder\":null,\"snooze_until\":null,"
-	    "\"morning_done\":1,\"evening_done\":false,\"unanswered\":0}",
-	    "morning_done:");
+	    "\"pace_from\":null,\"last_reminder\":null,\"last_answer\":null,"
+	    "\"snooze_until\":null,\"morning_done\":1,\"evening_done\":false,"
+	    "\"unanswered\":0,\"paused\":false}", "morning_done:");
+	snprintf(text, sizeof(text), "{\"day\":\"2026-11-27\",\"water_ml\":0,%s",
+	    good_tail);
+	text[strlen(text) - strlen(",\"paused\":false}")] = '\0';
+	strcat(text, "}");
+	expect_refused(text, "paused:");
 	expect_refused("{\"day\":\"2026-11-27\",\"day\":\"2026-11-28\"}", ":1:");
 	/* The good form is taken. */
 	{
@@ -270,7 +286,7 @@ test_failed_save_keeps_the_old_file(void **state)
 	memset(&s, 0, sizeof(s));
 	s.day = hydration_day_parse("2026-11-27");
 	s.water_ml = 500;
-	s.pace_from = s.last_reminder = s.snooze_until = NAN;
+	s.pace_from = s.last_reminder = s.snooze_until = s.last_answer = NAN;
 	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
 	/* A full disk, as even root meets it: writes past 16 bytes fail. */
 	signal(SIGXFSZ, SIG_IGN);
