@@ -118,12 +118,20 @@ local_instant(int day, int minute)
 	return (double)mktime(&tm);
 }
 
+/* Past 2038 a 32-bit time_t (armhf on Debian 12) cannot say the time. */
+#define TIME_T_LIMIT	(sizeof(time_t) == 4 ? 2147483647.0 : 1e15)
+
 static int
 local_minute(double wall, int *day)
 {
-	time_t secs = (time_t)floor(wall);
+	time_t secs;
 	struct tm tm;
 
+	if (!(wall > -TIME_T_LIMIT && wall < TIME_T_LIMIT)) {
+		*day = 0;
+		return 0;
+	}
+	secs = (time_t)floor(wall);
 	if (localtime_r(&secs, &tm) == NULL) {
 		*day = 0;
 		return 0;
