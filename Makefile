@@ -31,11 +31,7 @@ ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS) \
 	     $(shell $(PKG_CONFIG) --cflags $(CFLAGS_PC) 2>/dev/null)
 ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm -ldl
 
-CORE_SRC = daemon/event.c daemon/log.c daemon/movement.c daemon/leg.c \
-	   daemon/plm.c daemon/motion.c daemon/pipeline.c daemon/config.c \
-	   daemon/outbox.c daemon/mqtt.c daemon/mosq.c daemon/discovery.c \
-	   daemon/live.c daemon/fleet.c daemon/resolve.c daemon/hydration.c \
-	   daemon/hydstore.c daemon/nightstand.c \
+CORE_SRC = $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
 	   $(filter-out sensors/gpio_v%.c,$(wildcard sensors/*.c)) \
 	   sensors/gpio_$(GPIOD_API).c
 # libgpiod 2.x changed the whole API: one implementation for each.
