@@ -1025,5 +1025,6 @@ done:
 		close(lv.sigfd);
 	if (lv.tfd >= 0)
 		close(lv.tfd);
+	log_flush();
 	return rc;
 }

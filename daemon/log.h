@@ -12,8 +12,11 @@ enum log_level {
 
 void	log_init(const char *progname, int level);
 int	log_level(void);
+/* Errors and warnings repeated within a minute are counted, not printed. */
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Says how often the last message was held back, if it was. */
+void	log_flush(void);
 
 #define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LVL_WARNING, __VA_ARGS__)
