@@ -140,6 +140,15 @@ local_minute(double wall, int *day)
 	return tm.tm_hour * 60 + tm.tm_min;
 }
 
+int
+hydration_local_date(double wall)
+{
+	int day;
+
+	(void)local_minute(wall, &day);
+	return day;
+}
+
 /* The day a moment belongs to: the local date of the wake before it. */
 static int
 day_of(const struct hydration *h, double wall)

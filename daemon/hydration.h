@@ -154,6 +154,8 @@ void		 hydration_event(const struct hydration_reminder *r,
 		    double wall, struct event *ev);
 /* "2026-11-27" for a saved day; 0, or -1 when buf is too small. */
 int		 hydration_day_string(int day, char *buf, unsigned long bufsz);
+/* The local date of a moment, days since 1970. */
+int		 hydration_local_date(double wall);
 /* The day from "2026-11-27"; -1 if it is not such a date. */
 int		 hydration_day_parse(const char *s);
 

@@ -1,96 +1,34 @@
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "hydstore.h"
-
-/* Larger than any state we write: anything bigger is not ours. */
-#define HYDSTORE_MAX	4096
-
-static json_t *
-time_or_null(double t)
-{
-	return isnan(t) ? json_null() : json_real(round(t * 1000) / 1000);
-}
+#include "statefile.h"
 
 int
 hydstore_save(const char *dir, const struct hydration_saved *s, char *err,
     unsigned long errsz)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], day[16];
-	json_t *o;
-	char *text = NULL;
-	size_t len;
-	int fd = -1, dfd, rc = -1;
+	char day[16];
 
-	/* One daemon per state directory: a fixed name, overwritten if a
-	 * crash left it. */
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
-	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp), "%s.new",
-	    path) >= sizeof(tmp)) {
-		snprintf(err, errsz, "%s/%s: path too long", dir,
-		    HYDSTORE_FILE);
-		return -1;
-	}
 	/* Before the clock is known the day is not either. */
 	if (s->day == HYDRATION_NO_DAY ||
 	    hydration_day_string(s->day, day, sizeof(day)) == -1)
 		day[0] = '\0';
-	o = json_pack("{s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:i,s:b}",
+	return statefile_write(dir, HYDSTORE_FILE, json_pack(
+	    "{s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:i,s:b}",
 	    "day", day[0] ? json_string(day) : json_null(),
 	    "water_ml", s->water_ml,
 	    "heat_ml", json_real(round(s->heat_ml * 10) / 10),
-	    "pace_from", time_or_null(s->pace_from),
-	    "last_reminder", time_or_null(s->last_reminder),
-	    "last_answer", time_or_null(s->last_answer),
-	    "snooze_until", time_or_null(s->snooze_until),
+	    "pace_from", statefile_time(s->pace_from),
+	    "last_reminder", statefile_time(s->last_reminder),
+	    "last_answer", statefile_time(s->last_answer),
+	    "snooze_until", statefile_time(s->snooze_until),
 	    "morning_done", s->morning_done, "evening_done", s->evening_done,
-	    "unanswered", s->unanswered, "paused", s->paused);
-	if (o == NULL || (text = json_dumps(o, JSON_INDENT(1) |
-	    JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))) == NULL) {
-		snprintf(err, errsz, "%s: out of memory", path);
-		goto done;
-	}
-	len = strlen(text);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0640)) == -1) {
-		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	errno = 0;
-	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) == -1) {
-		snprintf(err, errsz, "%s: %s", tmp, errno ? strerror(errno) :
-		    "short write");
-		goto done;
-	}
-	if (close(fd) == -1 || (fd = -1, rename(tmp, path) == -1)) {
-		fd = -1;
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	tmp[0] = '\0';
-	/* The rename itself reaches the disk with the directory. */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0] != '\0' && rc == -1)
-		unlink(tmp);
-	free(text);
-	json_decref(o);
-	return rc;
+	    "unanswered", s->unanswered, "paused", s->paused), err, errsz);
 }
 
 /* A time field: a number or null (none); -1 if it is something else. */
@@ -175,35 +113,12 @@ int
 hydstore_load(const char *dir, struct hydration_saved *s, char *err,
     unsigned long errsz)
 {
-	char path[PATH_MAX], text[HYDSTORE_MAX];
+	char path[PATH_MAX], text[STATEFILE_MAX];
 	size_t len;
-	FILE *f;
-	int toolong;
+	int r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, HYDSTORE_FILE) >=
-	    sizeof(path)) {
-		snprintf(err, errsz, "%s/%s: path too long", dir,
-		    HYDSTORE_FILE);
-		return -1;
-	}
-	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	len = fread(text, 1, sizeof(text), f);
-	toolong = len == sizeof(text);
-	if (ferror(f)) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	if (toolong) {
-		snprintf(err, errsz, "%s: larger than %d bytes: not a state "
-		    "file", path, HYDSTORE_MAX);
-		return -2;
-	}
+	if ((r = statefile_read(dir, HYDSTORE_FILE, text, &len, path,
+	    sizeof(path), err, errsz)) != 1)
+		return r;
 	return hydstore_parse(text, len, path, s, err, errsz);
 }

@@ -23,6 +23,7 @@
 #include "mqtt.h"
 #include "nightstand.h"
 #include "outbox.h"
+#include "trend.h"
 
 
 /*
@@ -79,6 +80,7 @@ struct live {
 	double				 hyd_next;	/* a replay's clock */
 	int				 hyd_persist, hyd_save_failed;
 	int				 clock_synced;
+	struct trend			 trend;
 	double				 plm_index_last_night;
 	int				 state_dirty;
 	int				 failed;
@@ -116,14 +118,20 @@ priority_of(const struct event *ev)
 	}
 }
 
+static void	save_trend(struct live *lv);
+
 static void
 on_event(void *ctx, const struct event *ev)
 {
 	struct live *lv = ctx;
 	char *json;
 
-	if (ev->type == EVENT_NIGHT_SUMMARY)
+	if (ev->type == EVENT_NIGHT_SUMMARY) {
 		lv->plm_index_last_night = ev->night.plm_index;
+		if (trend_add(&lv->trend, ev->start, ev->night.hours,
+		    ev->night.plm_index))
+			save_trend(lv);
+	}
 	if (ev->type == EVENT_CRAMP)
 		hydration_cramp(&lv->hyd);
 	lv->state_dirty = 1;
@@ -156,11 +164,16 @@ state_json(void *ctx)
 {
 	struct live *lv = ctx;
 	struct night_figures n;
-	json_t *o, *temps;
+	json_t *o, *temps, *nights;
+	double week = trend_median(&lv->trend);
 	char *out;
 	int i;
 
 	pipeline_figures(lv->pl, &n);
+	nights = json_array();
+	for (i = 0; i < lv->trend.n; i++)
+		json_array_append_new(nights,
+		    json_real(round(lv->trend.plm_index[i] * 10) / 10));
 	temps = json_object();
 	for (i = 0; i < lv->nsrc; i++) {
 		double c = pipeline_temperature(lv->pl, i);
@@ -169,12 +182,14 @@ state_json(void *ctx)
 			json_object_set_new(temps, lv->src[i].name,
 			    json_real(round(c * 100) / 100));
 	}
-	o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:i,s:i,s:s,s:s,s:s,s:o}",
+	o = json_pack("{s:i,s:i,s:i,s:s,s:o,s:o,s:o,s:i,s:i,s:s,s:s,s:s,s:o}",
 	    "lm_tonight", n.lm_count, "plm_tonight", n.plm_count,
 	    "cramps_tonight", n.cramp_count,
 	    "restless", pipeline_restless(lv->pl) ? "ON" : "OFF",
 	    "plm_index_last_night", isnan(lv->plm_index_last_night) ?
 	    json_null() : json_real(round(lv->plm_index_last_night * 10) / 10),
+	    "plm_index_week", isnan(week) ? json_null() :
+	    json_real(round(week * 10) / 10), "plm_index_nights", nights,
 	    "water_today_ml", hydration_water(&lv->hyd),
 	    "water_goal_ml", hydration_goal(&lv->hyd),
 	    "reminder", hydration_lit(&lv->hyd) ? "ON" : "OFF",
@@ -236,6 +251,16 @@ hydration_clock(struct live *lv, struct hydration_clock *hc)
 }
 
 static void
+save_trend(struct live *lv)
+{
+	char err[512];
+
+	if (lv->hyd_persist && trend_save(lv->conf->state_dir, &lv->trend,
+	    err, sizeof(err)) == -1)
+		log_err("%s", err);
+}
+
+static void
 save_hydration(struct live *lv)
 {
 	char err[512];
@@ -270,6 +295,9 @@ load_hydration(struct live *lv)
 		return;
 	}
 	lv->hyd_persist = 1;
+	if ((r = trend_load(lv->conf->state_dir, &lv->trend, err,
+	    sizeof(err))) < 0)
+		log_err("%s; the nights' trend starts afresh", err);
 	if ((r = hydstore_load(lv->conf->state_dir, &saved, err,
 	    sizeof(err))) == 1) {
 		hydration_restore(&lv->hyd, &saved);

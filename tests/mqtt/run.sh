@@ -431,6 +431,21 @@ check "discovery: the water sensor and the reminder" \
     mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 3 \
     -t homeassistant/binary_sensor/eight/reminder/config 2>/dev/null | grep -q 'Drink reminder'"
 
+# --- 9. the week's trend: a night long enough to count (2.2 h) gives
+# the 7-night median in the state, and Home Assistant's sensor for it.
+"$sim" --seed 23 --hours 2.2 --rate 25 --profile rls --out "$work/week.csv" \
+    --truth "$work/week.truth" 2>/dev/null
+conf "$work/nine.conf" nine "$work/state9" "$work/week.csv" 3000
+"$bin" -c "$work/nine.conf" --events "$work/ev9.jsonl" 2> "$work/d9.log"
+check "daemon 9 exit status" "[ $? -eq 0 ]"
+state9=$(mosquitto_sub -h 127.0.0.1 -p "$port" -C 1 -W 3 -t legwatch/nine/state 2>/dev/null)
+last9=$(echo "$state9" | sed -n 's/.*"plm_index_last_night":\([0-9.]*\).*/\1/p')
+check "the week's median is the one night's index ($last9)" \
+    "[ -n '$last9' ] && echo '$state9' | grep -q '\"plm_index_week\":$last9,\"plm_index_nights\":\[$last9\]'"
+check "discovery: the week's sensor" "mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 3 \
+    -t homeassistant/sensor/nine/plm_index_week/config 2>/dev/null | \
+    grep -q '7-night median'"
+
 # --- systemd: ready, watchdog from the loop, reloading, stopping
 "$build/notifylisten" "$work/notify.sock" 20 > "$work/notify.log" &
 nl=$!; pids="$pids $nl"
