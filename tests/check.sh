@@ -42,5 +42,6 @@ done
 suite cli sh tests/cli.sh "$build" "$build/cli-tests"
 suite accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
 suite mqtt sh tests/mqtt/run.sh "$build" "$build/mqtt-tests"
+suite ha sh tests/ha/check.sh "$build" "$build/ha"
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
