@@ -559,6 +559,8 @@ reload(struct live *lv, int use_mqtt)
 	}
 	*lv->conf = next;
 	hydration_set_params(&lv->hyd, &lv->conf->hydration);
+	pipeline_set_night(lv->pl, lv->conf->night_start_min,
+	    lv->conf->night_end_min);
 	if (lv->mqtt != NULL)
 		mqtt_set_conf(lv->mqtt, lv->conf);
 	log_notice("configuration reloaded from %s", lv->conf->path);
