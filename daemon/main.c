@@ -21,6 +21,7 @@
 #include "log.h"
 #include "live.h"
 #include "pipeline.h"
+#include "report.h"
 #include "../sensors/replay.h"
 #include "../sensors/sensor.h"
 
@@ -42,6 +43,7 @@ struct options {
 	double		 speed;
 	const char	*events_path;
 	const char	*record_path;
+	const char	*report_path;
 	int		 verbosity;
 };
 
@@ -64,6 +66,18 @@ struct sink {
 	int		 nights;		/* summaries so far */
 	struct tally	 tally;			/* the night going on */
 	struct hydration hyd;			/* the recording's day */
+	struct report	*report;		/* --report, or NULL */
+};
+
+/*
+ * Where the report goes: a temporary file beside it, renamed into place
+ * when the replay succeeded; stdout for "-"; a device or a FIFO written
+ * to directly, at the end.
+ */
+struct report_out {
+	const char	*path;
+	char		 tmp[PATH_MAX];	/* "" when written directly */
+	FILE		*f;		/* NULL: opened at the end */
 };
 
 static void
@@ -71,7 +85,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: legwatchd [-c FILE] [--check-config] [--replay FILE]... [--speed X]\n"
-"                 [--events FILE|-] [--record FILE] [-v|-q] [--version] [--help]\n"
+"                 [--events FILE|-] [--report FILE|-] [--record FILE] [-v|-q]\n"
+"                 [--version] [--help]\n"
 "\n"
 "  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
 "      --check-config  check the configuration, report, and exit\n"
@@ -79,6 +94,9 @@ usage(FILE *f)
 "                      for several sensors (t,ax,ay,az / t,motion / t,temp_c)\n"
 "      --speed X       replay at X times real time (default: as fast as it can)\n"
 "      --events FILE   write events as JSON lines to FILE (- for stdout)\n"
+"      --report FILE   draw the replayed recordings as one SVG picture: the\n"
+"                      movements, PLM series, cramps, temperature and the\n"
+"                      figures of every night window in them (- for stdout)\n"
 "      --record FILE   write live samples to FILE in the recording format\n"
 "  -v, --verbose       more log detail (repeat for debug)\n"
 "  -q, --quiet         errors only\n"
@@ -86,14 +104,14 @@ usage(FILE *f)
 "  -h, --help          this text\n"
 "\n"
 "Exit status: 0 ok, 64 usage, 65 bad input data, 66 input missing,\n"
-"78 bad configuration.\n");
+"73 cannot create an output file, 74 cannot write it, 78 bad configuration.\n");
 }
 
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_CHECK = 256, OPT_REPLAY, OPT_SPEED, OPT_EVENTS, OPT_RECORD,
-	    OPT_VERSION };
+	    OPT_REPORT, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
@@ -101,6 +119,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "events", required_argument, NULL, OPT_EVENTS },
 		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -143,6 +162,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case OPT_RECORD:
 			o->record_path = optarg;
 			break;
+		case OPT_REPORT:
+			o->report_path = optarg;
+			break;
 		case 'v':
 			o->verbosity++;
 			break;
@@ -175,6 +197,17 @@ parse_args(int argc, char **argv, struct options *o)
 		log_err("--speed goes with --replay");
 		return -1;
 	}
+	if (o->report_path != NULL && o->speed > 0) {
+		log_err("--report: a report of a paced replay (--speed) is not "
+		    "supported yet; leave out --speed");
+		return -1;
+	}
+	if (o->report_path != NULL && o->events_path != NULL &&
+	    strcmp(o->report_path, "-") == 0 &&
+	    strcmp(o->events_path, "-") == 0) {
+		log_err("--report - and --events - cannot both go to stdout");
+		return -1;
+	}
 	return 0;
 }
 
@@ -185,6 +218,9 @@ sink_event(void *ctx, const struct event *ev)
 	struct tally *t = &sk->tally;
 	char *json;
 
+	/* What it cannot keep (memory) the picture itself says. */
+	if (sk->report != NULL)
+		(void)report_event(sk->report, ev);
 	switch (ev->type) {
 	case EVENT_BODY_MOVEMENT:
 		t->body++;
@@ -354,6 +390,123 @@ copy_spool(FILE *spool, FILE *dst)
 }
 
 /*
+ * Opened before the analysis, as the events are, so that a place that
+ * cannot be written is said at once and not after a long night.
+ */
+static int
+report_open(struct report_out *ro, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	memset(ro, 0, sizeof(*ro));
+	ro->path = path;
+	if (strcmp(path, "-") == 0) {
+		ro->f = stdout;
+		return 0;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		log_err("%s: %s", path, strerror(EISDIR));
+		return -1;
+	}
+	/* A FIFO's open would wait for its reader: that is done at the end. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return 0;
+	if ((size_t)snprintf(ro->tmp, sizeof(ro->tmp), "%s.XXXXXX", path) >=
+	    sizeof(ro->tmp)) {
+		ro->tmp[0] = '\0';
+		log_err("%s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	if ((fd = mkstemp(ro->tmp)) == -1) {
+		ro->tmp[0] = '\0';
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((ro->f = fdopen(fd, "w")) == NULL) {
+		log_err("%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	(void)fchmod(fd, 0644);
+	return 0;
+}
+
+/* The picture, whole, into its temporary file (or straight out). */
+static int
+report_save(struct report_out *ro, const struct report *rep)
+{
+	int special = ro->f == NULL;
+
+	if (special && (ro->f = fopen(ro->path, "w")) == NULL) {
+		log_err("%s: %s", ro->path, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	errno = 0;
+	if (report_write(rep, ro->f) == -1 ||
+	    (ro->tmp[0] != '\0' && fsync(fileno(ro->f)) == -1)) {
+		log_err("%s: cannot write the report: %s", ro->path,
+		    errno ? strerror(errno) : "output error");
+		return EX_IOERR;
+	}
+	if (ro->f != stdout) {
+		FILE *f = ro->f;
+
+		ro->f = NULL;
+		if (fclose(f) == EOF) {
+			log_err("%s: cannot write the report: %s", ro->path,
+			    strerror(errno));
+			return EX_IOERR;
+		}
+	}
+	return 0;
+}
+
+static int
+report_commit(struct report_out *ro)
+{
+	if (ro->tmp[0] == '\0')
+		return 0;
+	if (rename(ro->tmp, ro->path) == -1) {
+		log_err("%s: cannot write the report: %s", ro->path,
+		    strerror(errno));
+		return EX_IOERR;
+	}
+	ro->tmp[0] = '\0';
+	return 0;
+}
+
+/* Whatever did not succeed leaves nothing behind. */
+static void
+report_discard(struct report_out *ro)
+{
+	if (ro->f != NULL && ro->f != stdout)
+		fclose(ro->f);
+	ro->f = NULL;
+	if (ro->tmp[0] != '\0')
+		unlink(ro->tmp);
+	ro->tmp[0] = '\0';
+}
+
+/* "ankle.csv, bedroom.csv": the files' names, not where they live. */
+static void
+report_subtitle(struct report *rep, const struct options *o)
+{
+	char buf[512] = "";
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < o->nreplays && len < sizeof(buf); i++) {
+		const char *slash = strrchr(o->replays[i], '/');
+
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+		    i ? ", " : "", slash != NULL && slash[1] != '\0' ?
+		    slash + 1 : o->replays[i]);
+	}
+	report_set_subtitle(rep, buf);
+}
+
+/*
  * As fast as it can: events are spooled and only written once all the
  * input has proved good, so bad input leaves no partial output.
  */
@@ -364,15 +517,17 @@ run_replay(const struct options *o, const struct config *conf,
 	struct source_conf src[REPLAY_MAX];
 	struct pipeline *pl = NULL;
 	struct sink sk;
+	struct report_out ro;
 	struct sample smp;
 	FILE *dst = NULL;
 	char tmp[PATH_MAX] = "";
 	const char *slow;
 	double last_tick = -INFINITY, hyd_next = NAN;
 	struct stat st;
-	int idx, r, rc = EX_SOFTWARE, special = 0;
+	int idx, r, rc = EX_SOFTWARE, rrc, special = 0;
 
 	memset(&sk, 0, sizeof(sk));
+	memset(&ro, 0, sizeof(ro));
 	describe_sources(rs, o, conf, src);
 	/*
 	 * Events go to a temporary file beside the destination, renamed into
@@ -403,6 +558,17 @@ run_replay(const struct options *o, const struct config *conf,
 		    strerror(errno));
 		return EX_CANTCREAT;
 	}
+	if (o->report_path != NULL) {
+		if (report_open(&ro, o->report_path) == -1) {
+			rc = EX_CANTCREAT;
+			goto done;
+		}
+		if ((sk.report = report_new()) == NULL) {
+			log_err("out of memory");
+			goto done;
+		}
+		report_subtitle(sk.report, o);
+	}
 	if ((pl = pipeline_new(src, rs->n, &conf->plm, sink_event, &sk)) ==
 	    NULL) {
 		log_err("out of memory");
@@ -413,8 +579,12 @@ run_replay(const struct options *o, const struct config *conf,
 	while ((r = replay_next(rs, &idx, &smp)) == 1 && !sk.failed) {
 		/* The reminders that day would have given, in time order. */
 		hydration_follow(&sk.hyd, &hyd_next, smp.t, sink_reminder, &sk);
-		if (src[idx].kind == SOURCE_TEMP)
+		if (src[idx].kind == SOURCE_TEMP) {
 			hydration_temperature(&sk.hyd, idx, smp.t, smp.v[0]);
+			if (sk.report != NULL)
+				(void)report_temperature(sk.report,
+				    rs->name[idx], smp.t, smp.v[0]);
+		}
 		pipeline_sample(pl, idx, &smp);
 		if (!rs->has_next[idx])
 			pipeline_source_end(pl, idx);
@@ -433,6 +603,12 @@ run_replay(const struct options *o, const struct config *conf,
 		log_warn("%s: the samples are too far apart to see leg "
 		    "movements (at least %.0f a second are needed)", slow,
 		    4 / conf->leg.move.window_s);
+	/* Before the events go into place: either both are written or none. */
+	if (sk.report != NULL && !sk.failed &&
+	    (rrc = report_save(&ro, sk.report)) != 0) {
+		rc = rrc;
+		goto done;
+	}
 	if (sk.out != NULL && !sk.failed) {
 		if (tmp[0] == '\0') {
 			if (!special)
@@ -461,6 +637,10 @@ run_replay(const struct options *o, const struct config *conf,
 		rc = EX_IOERR;
 		goto done;
 	}
+	if ((rrc = report_commit(&ro)) != 0) {
+		rc = rrc;
+		goto done;
+	}
 	{
 		char what[256] = "";
 		size_t len = 0;
@@ -474,6 +654,8 @@ run_replay(const struct options *o, const struct config *conf,
 	rc = 0;
 done:
 	pipeline_free(pl);
+	report_discard(&ro);
+	report_free(sk.report);
 	if (sk.out != NULL)
 		fclose(sk.out);
 	if (tmp[0] != '\0')
@@ -590,6 +772,11 @@ main(int argc, char **argv)
 			    "be mixed", conf.path);
 			return EX_CONFIG;
 		}
+		if (o.report_path != NULL) {
+			log_err("--report: a report of a live night is not "
+			    "supported yet; it draws a replay (--replay FILE)");
+			return EX_USAGE;
+		}
 		return run_sensors(&o, &conf);
 	}
 	if (o.record_path != NULL) {
@@ -599,6 +786,12 @@ main(int argc, char **argv)
 	}
 	if (o.nreplays == 0 && replays_from_config(&o, &conf) == -1)
 		return EX_CONFIG;
+	/* A configured replay sensor may be paced: live, in all but name. */
+	if (o.report_path != NULL && o.speed > 0) {
+		log_err("--report: a report of a paced replay (speed in %s) is "
+		    "not supported yet", conf.path);
+		return EX_USAGE;
+	}
 	if (replay_open(&rs, o.replays, o.nreplays, &missing) == -1) {
 		log_err("%s", rs.error);
 		return missing ? EX_NOINPUT : EX_DATAERR;

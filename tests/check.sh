@@ -42,6 +42,8 @@ done
 suite cli sh tests/cli.sh "$build" "$build/cli-tests"
 suite accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
 suite mqtt sh tests/mqtt/run.sh "$build" "$build/mqtt-tests"
+suite report sh tests/report/run.sh "$build" "$build/report-tests"
 suite ha sh tests/ha/check.sh "$build" "$build/ha"
+suite man sh tests/man/lint.sh
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
