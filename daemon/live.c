@@ -23,6 +23,7 @@
 #include "mqtt.h"
 #include "nightstand.h"
 #include "outbox.h"
+#include "report.h"
 #include "trend.h"
 
 
@@ -81,6 +82,8 @@ struct live {
 	int				 hyd_persist, hyd_save_failed;
 	int				 clock_synced;
 	struct trend			 trend;
+	struct report			*report;	/* tonight's picture */
+	int				 in_night;	/* the data's clock */
 	double				 plm_index_last_night;
 	int				 state_dirty;
 	int				 failed;
@@ -119,6 +122,7 @@ priority_of(const struct event *ev)
 }
 
 static void	save_trend(struct live *lv);
+static void	write_report(struct live *lv, const struct event *summary);
 
 static void
 on_event(void *ctx, const struct event *ev)
@@ -126,11 +130,14 @@ on_event(void *ctx, const struct event *ev)
 	struct live *lv = ctx;
 	char *json;
 
+	if (lv->report != NULL)
+		(void)report_event(lv->report, ev);
 	if (ev->type == EVENT_NIGHT_SUMMARY) {
 		lv->plm_index_last_night = ev->night.plm_index;
 		if (trend_add(&lv->trend, ev->start, ev->night.hours,
 		    ev->night.plm_index))
 			save_trend(lv);
+		write_report(lv, ev);
 	}
 	if (ev->type == EVENT_CRAMP)
 		hydration_cramp(&lv->hyd);
@@ -248,6 +255,72 @@ hydration_clock(struct live *lv, struct hydration_clock *hc)
 		log_info("the clock is synchronised: reminders by the time "
 		    "of day begin");
 	hc->synced = lv->clock_synced;
+}
+
+/*
+ * The night's picture, report-YYYY-MM-DD.svg in the state directory (the
+ * evening's date), replaced whole; a week of them is kept.
+ */
+static void
+write_report(struct live *lv, const struct event *summary)
+{
+	char day[16], name[64], old[64], path[PATH_MAX], tmp[PATH_MAX + 8];
+	int evening;
+	FILE *f;
+
+	if (lv->report == NULL)
+		return;
+	evening = hydration_local_date(summary->start - 12 * 3600.0);
+	if (hydration_day_string(evening, day, sizeof(day)) == -1)
+		goto done;
+	snprintf(name, sizeof(name), "report-%s.svg", day);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", lv->conf->state_dir,
+	    name) >= sizeof(path))
+		goto done;
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_err("%s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (report_write(lv->report, f) == -1 || fflush(f) == EOF ||
+	    fsync(fileno(f)) == -1) {
+		log_err("%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto done;
+	}
+	if (fclose(f) == EOF || rename(tmp, path) == -1) {
+		log_err("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto done;
+	}
+	log_info("the night's picture: %s", path);
+	/* A week of pictures: the one from eight nights ago goes. */
+	if (hydration_day_string(evening - 8, day, sizeof(day)) == 0 &&
+	    (size_t)snprintf(old, sizeof(old), "report-%s.svg", day) <
+	    sizeof(old) && (size_t)snprintf(path, sizeof(path), "%s/%s",
+	    lv->conf->state_dir, old) < sizeof(path))
+		(void)unlink(path);
+done:
+	report_clear(lv->report);
+}
+
+/* The night window began by the data's clock: the picture starts. */
+static void
+watch_night(struct live *lv)
+{
+	time_t secs = (time_t)floor(lv->data_now);
+	struct tm tm;
+	int m, s = lv->conf->night_start_min, e = lv->conf->night_end_min;
+	int in;
+
+	if (lv->report == NULL || localtime_r(&secs, &tm) == NULL)
+		return;
+	m = tm.tm_hour * 60 + tm.tm_min;
+	in = s < e ? m >= s && m < e : m >= s || m < e;
+	if (in && !lv->in_night)
+		report_clear(lv->report);
+	lv->in_night = in;
 }
 
 static void
@@ -587,8 +660,12 @@ on_sample(void *ctx, int index, const struct sample *s)
 {
 	struct live *lv = ctx;
 
-	if (lv->src[index].kind == SOURCE_TEMP)
+	if (lv->src[index].kind == SOURCE_TEMP) {
 		hydration_temperature(&lv->hyd, index, s->t, s->v[0]);
+		if (lv->report != NULL)
+			(void)report_temperature(lv->report,
+			    lv->src[index].name, s->t, s->v[0]);
+	}
 	pipeline_sample(lv->pl, index, s);
 }
 
@@ -720,6 +797,7 @@ tick(struct live *lv, double now)
 		lv->data_now = t;
 	if (!lv->finished)
 		pipeline_tick(lv->pl, lv->data_now);
+	watch_night(lv);
 	if (lv->have_fleet && fleet_flush(&lv->fleet) == -1)
 		lv->failed = 1;
 	/* A replay's clock ends with its recording. */
@@ -916,6 +994,11 @@ live_run(struct config *conf, struct replay_set *rs,
 		lv.have_fleet = 1;
 		open_outputs(&lv, lv.mono0);
 		load_hydration(&lv);
+		/* A picture of each night, where the state is kept. */
+		if (lv.hyd_persist && (lv.report = report_new()) != NULL) {
+			report_set_subtitle(lv.report, conf->device_name);
+			lv.in_night = 1;	/* a start at night draws the rest */
+		}
 		lv.t0 = data_time(&lv, lv.mono0);
 	} else if (isnan(lv.t0 = replay_peek(rs)))
 		lv.t0 = 0;
@@ -1048,6 +1131,7 @@ done:
 	if (lv.have_outbox)
 		outbox_close(&lv.ob);
 	pipeline_free(lv.pl);
+	report_free(lv.report);
 	if (lv.events != NULL && lv.events != stdout && fclose(lv.events) ==
 	    EOF && rc == 0)
 		rc = EX_IOERR;

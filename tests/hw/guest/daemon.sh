@@ -13,7 +13,9 @@
 #          the LED, its return once the ID is right.
 #   all    the three sensors of the first two runs in one configuration:
 #          all open, no fault, a pulse still makes its movement.
-# Then nightstand.sh: the drink reminder's LED, buzzer and button.
+# Then nightstand.sh: the drink reminder's LED, buzzer and button; last
+#   nightend  the guest's clock set to just before the night window ends:
+#             the night's summary and its picture in the state directory.
 
 D=/usr/bin/legwatchd
 W=/tmp/hw
@@ -537,3 +539,39 @@ run_i2c
 run_bad
 run_all
 . /hw/nightstand.sh
+
+# nightend: the night window ends while legwatchd runs (the guest's clock
+# set to 07:59:45, the window 22:30-08:00): the night's summary, and its
+# picture in the state directory with the movement of a pulse on it.
+run_nightend() {
+	dir=$W/nightend
+	mkdir -p "$dir"
+	nf0=$nfail
+	{ conf "$S_LEGS"; echo 'night = { start = "22:30"; end = "08:00"; };'; } \
+	    > "$dir/legwatchd.conf"
+	date -s "$(date +%Y-%m-%d) 07:59:45" > /dev/null
+	if ! start_daemon "$dir"; then
+		why_down $dpid "did not start" "$dir"
+		fail nightend-summary "$down"
+		fail nightend-report "legwatchd is not running"
+		return
+	fi
+	pulse_check nightend-movement 1.0 leg_movement "$dir/events.jsonl"
+	if wait_until 250 has "$dir/events.jsonl" night_summary; then
+		pass nightend-summary "$(grep night_summary "$dir/events.jsonl")"
+	else
+		fail nightend-summary "no night_summary by $(date +%H:%M:%S)"
+	fi
+	svg=$(ls "$dir"/state/report-*.svg 2>/dev/null | head -n 1)
+	if [ -z "$svg" ]; then
+		fail nightend-report "no report-*.svg in $dir/state: $(ls "$dir/state")"
+	elif ! grep -q '</svg>' "$svg" || [ "$(grep -c 'class="lm"' "$svg")" -ne 1 ]; then
+		fail nightend-report "$svg: not a whole picture with one leg movement"
+	else
+		pass nightend-report "$(basename "$svg"), $(wc -c < "$svg") bytes, one leg movement drawn"
+	fi
+	stop_daemon $dpid nightend-sigterm
+	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
+}
+
+run_nightend
