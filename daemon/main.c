@@ -578,7 +578,9 @@ run_replay(const struct options *o, const struct config *conf,
 	hydration_init(&sk.hyd, &conf->hydration);
 	while ((r = replay_next(rs, &idx, &smp)) == 1 && !sk.failed) {
 		/* The reminders that day would have given, in time order. */
-		hydration_follow(&sk.hyd, &hyd_next, smp.t, sink_reminder, &sk);
+		if (!(smp.t < hyd_next))	/* its next second, or NAN */
+			hydration_follow(&sk.hyd, &hyd_next, smp.t,
+			    sink_reminder, &sk);
 		if (src[idx].kind == SOURCE_TEMP) {
 			hydration_temperature(&sk.hyd, idx, smp.t, smp.v[0]);
 			if (sk.report != NULL)
