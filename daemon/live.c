@@ -1082,7 +1082,10 @@ live_run(struct config *conf, struct replay_set *rs,
 			} else if (pfd[i].fd == lv.tfd) {
 				uint64_t ticks;
 
-				(void)read(lv.tfd, &ticks, sizeof(ticks));
+				/* Only to clear it: the loop reads the clock. */
+				if (read(lv.tfd, &ticks, sizeof(ticks)) == -1 &&
+				    errno != EAGAIN)
+					log_err("timerfd: %s", strerror(errno));
 			} else if (lv.button != NULL &&
 			    pfd[i].fd == gpio_fd(lv.button)) {
 				read_button(&lv);

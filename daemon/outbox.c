@@ -341,8 +341,8 @@ outbox_open(struct outbox *ob, const char *dir, size_t max, char *err,
 	if (compact(ob) == -1) {
 		log_warn("%s: cannot rewrite the outbox: %s", ob->path,
 		    strerror(errno));
-		if (ob->torn_at >= 0)
-			(void)ftruncate(ob->fd, ob->torn_at);
+		if (ob->torn_at >= 0 && ftruncate(ob->fd, ob->torn_at) == -1)
+			ob->torn_tail = 1;
 	}
 	for (i = 0; i < ob->n; i++)
 		ob->e[i].on_disk = 1;	/* read from it */
@@ -423,12 +423,15 @@ outbox_push(struct outbox *ob, enum outbox_topic topic,
 	return append_unwritten(ob);
 }
 
-/* Undoes a failed append: no torn line for the next one to glue onto. */
+/*
+ * Undoes a failed append: no torn line for the next one to glue onto.
+ * If even that fails, the next append rewrites the whole file instead.
+ */
 static void
 cut_back(struct outbox *ob, off_t at)
 {
-	if (at >= 0)
-		(void)ftruncate(ob->fd, at);
+	if (at < 0 || ftruncate(ob->fd, at) == -1)
+		ob->torn_tail = 1;
 }
 
 /*
@@ -441,6 +444,12 @@ append_unwritten(struct outbox *ob)
 	size_t i, first = ob->n;
 	off_t at;
 
+	/* A torn line could not be cut off: everything anew, from memory. */
+	if (ob->torn_tail) {
+		if (compact(ob) == -1)
+			goto fail;
+		ob->torn_tail = 0;
+	}
 	for (i = 0; i < ob->n; i++) {
 		if (ob->e[i].on_disk)
 			continue;
@@ -483,7 +492,7 @@ outbox_ack(struct outbox *ob, uint64_t seq)
 	remove_at(ob, (size_t)i);
 	/* Not synced: a lost acknowledgement is a repeat, not a loss. */
 	n = snprintf(line, sizeof(line), "A %" PRIu64 "\n", seq);
-	if (ob->disk_ok) {
+	if (ob->disk_ok && !ob->torn_tail) {
 		off_t at = lseek(ob->fd, 0, SEEK_END);
 
 		if (write_all(ob->fd, line, (size_t)n) == 0)

@@ -45,6 +45,7 @@ struct outbox {
 	int			 disk_ok;	/* the last write worked */
 	int			 compact_failed;
 	long long		 torn_at;	/* offset of a torn last line */
+	int			 torn_tail;	/* one is there still: rewrite */
 	unsigned long		 dropped;
 };
 
