@@ -3,10 +3,24 @@
 # the Debian packages they need first (with sudo when not root).
 
 VERSION  = 0.1.0
+# make install: PREFIX=/usr for a system-wide install, DESTDIR= to stage
+# it (a package, a test).  The unit and the sysusers.d and tmpfiles.d
+# snippets go under PREFIX/lib, where systemd looks for them with PREFIX
+# /usr/local and /usr alike; with PREFIX=/usr the unit goes where Debian
+# 12's packages put theirs, /lib/systemd/system (the same directory as
+# /usr/lib/systemd/system on a merged /usr).
 PREFIX  ?= /usr/local
 DESTDIR ?=
-SBINDIR  = $(PREFIX)/sbin
+SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
+ifeq ($(PREFIX),/usr)
+UNITDIR ?= /lib/systemd/system
+else
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+endif
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+MANDIR  ?= $(PREFIX)/share/man
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
@@ -49,13 +63,15 @@ TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 	     libmosquitto-dev libsystemd-dev libgpiod-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
-	     procps tzdata
+	     procps tzdata systemd python3-yaml mandoc groff-base chromium \
+	     fonts-dejavu-core
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
 FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 600
 
 .PHONY: all deps-build deps-test deps-bench deps-fuzz demo check bench \
-	fuzz check-hw check-trixie cross-arm64 install uninstall clean
+	fuzz check-hw check-trixie cross-arm64 check-deb install uninstall \
+	clean
 
 all: $(BUILD)/legwatchd $(TOOLS)
 
@@ -146,17 +162,53 @@ check-trixie:
 cross-arm64:
 	@sh tests/platform/cross-arm64.sh
 
+# The Debian package: built, linted, installed into a clean Debian 12
+# chroot, removed and purged.
+check-deb:
+	@sh tests/platform/deb.sh
+
+# Never chown or add users here (a DESTDIR install runs unprivileged):
+# systemd-sysusers and systemd-tmpfiles apply the snippets on the target.
+# A user's configuration is never overwritten, nor removed by uninstall.
+MAN8 = $(wildcard man/*.8)
+MAN5 = $(wildcard man/*.5)
 install: $(BUILD)/legwatchd
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR)
 	install -m 755 $(BUILD)/legwatchd $(DESTDIR)$(SBINDIR)/legwatchd
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    systemd/legwatchd.service.in > $(DESTDIR)$(UNITDIR)/legwatchd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/legwatchd.service
+	install -m 644 systemd/legwatch.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/legwatch.conf
+	install -m 644 systemd/legwatch.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/legwatch.conf
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/legwatch/legwatchd.conf ]; then \
 	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/legwatch/legwatchd.conf"; \
 	else \
 	  install -m 644 conf/legwatchd.conf \
 	    $(DESTDIR)$(SYSCONFDIR)/legwatch/legwatchd.conf; fi
+ifneq ($(MAN8),)
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+endif
+ifneq ($(MAN5),)
+	install -d $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+endif
+	@if [ -z "$(DESTDIR)" ]; then \
+	  echo "next, as root: systemd-sysusers $(SYSUSERSDIR)/legwatch.conf"; \
+	  echo "  systemd-tmpfiles --create $(TMPFILESDIR)/legwatch.conf"; \
+	  echo "  systemctl daemon-reload; systemctl enable --now legwatchd"; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/legwatchd
+	rm -f $(DESTDIR)$(SBINDIR)/legwatchd \
+	    $(DESTDIR)$(UNITDIR)/legwatchd.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/legwatch.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/legwatch.conf \
+	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 
 clean:
 	rm -rf build
