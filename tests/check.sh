@@ -43,6 +43,7 @@ suite cli sh tests/cli.sh "$build" "$build/cli-tests"
 suite accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
 suite mqtt sh tests/mqtt/run.sh "$build" "$build/mqtt-tests"
 suite report sh tests/report/run.sh "$build" "$build/report-tests"
+suite systemd sh tests/systemd/run.sh "$build" "$build/systemd-tests"
 suite ha sh tests/ha/check.sh "$build" "$build/ha"
 suite man sh tests/man/lint.sh
 echo "check: $passed passed, $failed failed"
