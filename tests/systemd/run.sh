@@ -136,14 +136,26 @@ check "PREFIX=/usr/local: the unit in /usr/local/lib/systemd/system starts /usr/
 
 # --- as a user who is not root (a package build): no chown, no useradd
 if [ "$(id -u)" -eq 0 ]; then
-	mkdir -p "$work/user" && chown 65534:65534 "$work/user"
+	# What install reads, where that user can read it: the checkout
+	# may be in root's home (CI's is).
+	user=$(mktemp -d /tmp/legwatch-install.XXXXXX)
+	mkdir -p "$user/tree/build" "$user/out"
+	(cd "$root" && tar -cf - Makefile systemd conf/legwatchd.conf man) |
+	    tar -xf - -C "$user/tree"
+	cp "$build/legwatchd" "$user/tree/build/"
+	chmod -R a+rX "$user"
+	chown 65534:65534 "$user/out"
+	saved_root=$root saved_build=$build
+	root=$user/tree build=$user/tree/build
 	as="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	check "make install DESTDIR PREFIX=/usr as an unprivileged user" \
-	    'inst "$work/user/dest" install PREFIX=/usr \
+	    'inst "$user/out/dest" install PREFIX=/usr \
 	       > "$work/install-user.log" 2>&1 &&
-	     [ "$(files "$work/user/dest")" = "$(expected)" ]' \
-	    'cat "$work/install-user.log"; echo got $(files "$work/user/dest")'
+	     [ "$(files "$user/out/dest")" = "$(expected)" ]' \
+	    'cat "$work/install-user.log"; echo got $(files "$user/out/dest")'
 	as=
+	root=$saved_root build=$saved_build
+	rm -rf "$user"
 fi
 
 # --- the sandbox, as systemd reads it
