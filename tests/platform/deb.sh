@@ -59,43 +59,14 @@ case $TOP in
 *[[:space:]]*)	die "the path $TOP has a blank in it" ;;
 esac
 
-# The mount points under a directory, deepest first.
-mounts_under() {
-	awk -v r="$1/" 'index($2 "/", r) == 1 { print $2 }' /proc/self/mounts |
-	    sort -r
-}
-
-unmount_all() {
-	for m in $(mounts_under "$1"); do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
-		    echo "deb: cannot unmount $m" >&2
-	done
-}
+PLATFORM=deb
+. "$TOP/tests/platform/lib.sh"
 
 # Never remove a tree while anything is mounted in it (a bound /dev).
 remove_tree() {
 	unmount_all "$1"
 	[ -z "$(mounts_under "$1")" ] || die "still mounted under $1"
 	rm -rf --one-file-system "$1"
-}
-
-# Long steps run in the background, so that a signal reaches the trap at
-# once rather than when the step ends; the trap stops the step first.
-child=
-run() {
-	"$@" &
-	child=$!
-	wait "$child" && st=0 || st=$?
-	child=
-	return "$st"
-}
-
-stop_child() {
-	if [ -n "$child" ]; then
-		kill -TERM "$child" 2>/dev/null || :
-		wait "$child" 2>/dev/null || :
-		child=
-	fi
 }
 
 cleanup() {
@@ -112,7 +83,6 @@ trap cleanup EXIT
 trap 'stop_child; exit 130' INT
 trap 'stop_child; exit 143' TERM HUP
 
-. "$TOP/tests/platform/lib.sh"
 
 apt_host() {
 	run timeout "$T_APT" env DEBIAN_FRONTEND=noninteractive \

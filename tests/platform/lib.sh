@@ -1,4 +1,5 @@
-# Shared by the platform scripts (sourced): what they need of the host.
+# Shared by the platform scripts (sourced after they set PLATFORM, the
+# name their messages start with): mounts, long steps, the host's mirror.
 
 # The first Debian archive in the machine's apt sources (deb822 .sources
 # files or the one-line format), not the security one.
@@ -32,4 +33,36 @@ host_mirror() {
 				print $i
 		}' "$f"
 	done
+}
+
+# The mount points under a directory, deepest first.
+mounts_under() {
+	awk -v r="$1/" 'index($2 "/", r) == 1 { print $2 }' /proc/self/mounts |
+	    sort -r
+}
+
+unmount_all() {
+	for m in $(mounts_under "$1"); do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
+		    echo "$PLATFORM: cannot unmount $m" >&2
+	done
+}
+
+# Long steps run in the background, so that a signal reaches the trap at
+# once rather than when the step ends; the trap stops the step first.
+child=
+run() {
+	"$@" &
+	child=$!
+	wait "$child" && st=0 || st=$?
+	child=
+	return "$st"
+}
+
+stop_child() {
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null || :
+		wait "$child" 2>/dev/null || :
+		child=
+	fi
 }

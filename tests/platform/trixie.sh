@@ -45,49 +45,20 @@ case $ROOT in
 *[[:space:]]*)	die "the path $ROOT has a blank in it" ;;
 esac
 
-# The mount points under the chroot, deepest first.
-mounts_under() {
-	awk -v r="$ROOT/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts |
-	    sort -r
-}
-
-unmount_all() {
-	for m in $(mounts_under); do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
-		    echo "check-trixie: cannot unmount $m" >&2
-	done
-}
+PLATFORM=check-trixie
+. "$TOP/tests/platform/lib.sh"
 
 # Never remove a tree while anything is mounted in it (a bound /dev).
 remove_root() {
-	unmount_all
-	[ -z "$(mounts_under)" ] || die "still mounted under $ROOT"
+	unmount_all "$ROOT"
+	[ -z "$(mounts_under "$ROOT")" ] || die "still mounted under $ROOT"
 	rm -rf --one-file-system "$ROOT"
-}
-
-# Long steps run in the background, so that a signal reaches the trap at
-# once rather than when the step ends; the trap stops the step first.
-child=
-run() {
-	"$@" &
-	child=$!
-	wait "$child" && st=0 || st=$?
-	child=
-	return "$st"
-}
-
-stop_child() {
-	if [ -n "$child" ]; then
-		kill -TERM "$child" 2>/dev/null || :
-		wait "$child" 2>/dev/null || :
-		child=
-	fi
 }
 
 cleanup() {
 	status=$?
 	stop_child
-	unmount_all
+	unmount_all "$ROOT"
 	if [ "$status" -ne 0 ]; then
 		echo "check-trixie: FAILED (exit status $status)" >&2
 	fi
@@ -97,7 +68,6 @@ trap cleanup EXIT
 trap 'stop_child; exit 130' INT
 trap 'stop_child; exit 143' TERM HUP
 
-. "$TOP/tests/platform/lib.sh"
 
 mirror=${TRIXIE_MIRROR:-}
 if [ -z "$mirror" ]; then
@@ -148,7 +118,7 @@ if [ ! -d "$ROOT" ]; then
 		tail -n 30 "$TOP/build/trixie-debootstrap.log" >&2
 		die "debootstrap (log: build/trixie-debootstrap.log)"
 	}
-	unmount_all
+	unmount_all "$ROOT"
 fi
 mount_root
 # --include leaves dependency resolution to debootstrap's simple resolver:
