@@ -70,8 +70,8 @@ FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 600
 
 .PHONY: all deps-build deps-test deps-bench deps-fuzz demo check bench \
-	fuzz check-hw check-trixie cross-arm64 check-deb install uninstall \
-	clean
+	fuzz check-hw check-trixie cross-arm64 check-deb lint install \
+	uninstall clean
 
 all: $(BUILD)/legwatchd $(TOOLS)
 
@@ -161,6 +161,10 @@ check-trixie:
 # An arm64 build with Debian's cross compiler, unit tests under qemu-user.
 cross-arm64:
 	@sh tests/platform/cross-arm64.sh
+
+# cppcheck and clang-tidy (the static analyzer, bugprone), both clean.
+lint: deps-build
+	@sh tests/lint.sh
 
 # The Debian package: built, linted, installed into a clean Debian 12
 # chroot, removed and purged.

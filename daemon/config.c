@@ -147,7 +147,7 @@ static const struct option mattress_opts[] = {
 	DBL("body_peak_g", mattress.body_peak_g, 0.001, 16.0),
 };
 
-#define NOPTS(a)	(sizeof(a) / sizeof(a[0]))
+#define NOPTS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const struct group {
 	const char		*name;

@@ -379,7 +379,7 @@ fleet_close(struct fleet *f)
 	for (i = 0; i < f->n; i++) {
 		struct fleet_member *m = &f->m[i];
 
-		if (m->open)
+		if (m->open && m->s.ops != NULL)
 			m->s.ops->close(&m->s);
 		m->open = 0;
 		if (m->rec != NULL && fclose(m->rec) == EOF)

@@ -368,8 +368,8 @@ load_hydration(struct live *lv)
 		return;
 	}
 	lv->hyd_persist = 1;
-	if ((r = trend_load(lv->conf->state_dir, &lv->trend, err,
-	    sizeof(err))) < 0)
+	if (trend_load(lv->conf->state_dir, &lv->trend, err,
+	    sizeof(err)) < 0)
 		log_err("%s; the nights' trend starts afresh", err);
 	if ((r = hydstore_load(lv->conf->state_dir, &saved, err,
 	    sizeof(err))) == 1) {
@@ -582,6 +582,11 @@ reload(struct live *lv, int use_mqtt)
 	 * The sensors, their detection and the output lines stay as they
 	 * are: the running drivers and detectors hold on to them.
 	 */
+	/*
+	 * Whole-struct compares are exact: config_load zeroes the struct,
+	 * padding included, before it fills it in.
+	 */
+	/* NOLINTBEGIN(bugprone-suspicious-memory-comparison) */
 #define KEEP_RUNNING(field) do {					\
 	if (memcmp(&next.field, &lv->conf->field,			\
 	    sizeof(next.field)) != 0)					\
@@ -597,6 +602,7 @@ reload(struct live *lv, int use_mqtt)
 	KEEP_RUNNING(motion);
 	KEEP_RUNNING(state_dir);	/* the outbox and the day's water */
 #undef KEEP_RUNNING
+	/* NOLINTEND(bugprone-suspicious-memory-comparison) */
 	if (kept)
 		log_notice("reload: changes to sensors, outputs, detection and "
 		    "storage take effect at the next start (systemctl restart "
@@ -674,7 +680,7 @@ static int
 feed_due(struct live *lv, double now)
 {
 	struct sample smp;
-	int idx, r;
+	int idx;
 
 	while (!lv->input_done) {
 		double t = replay_peek(lv->rs);
@@ -685,7 +691,7 @@ feed_due(struct live *lv, double now)
 		}
 		if (due(lv, t) > now)
 			break;
-		if ((r = replay_next(lv->rs, &idx, &smp)) == -1) {
+		if (replay_next(lv->rs, &idx, &smp) == -1) {
 			log_err("%s", lv->rs->error);
 			return -1;
 		}

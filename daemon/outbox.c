@@ -21,7 +21,7 @@ static const char *const topic_names[] = { "event", "movement" };
 int
 outbox_parse_line(const char *line, size_t len, struct outbox_record *rec)
 {
-	const char *p = line, *end = line + len;
+	const char *p, *end = line + len;
 	uint64_t seq = 0;
 	int digits = 0;
 

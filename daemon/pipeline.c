@@ -138,7 +138,7 @@ settled_time(const struct pipeline *p)
 
 	for (i = 0; i < p->nsrc; i++) {
 		const struct source *s = &p->src[i];
-		double st = t;
+		double st;
 
 		if (s->ended || s->leg_bit < 0)
 			continue;

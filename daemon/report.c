@@ -702,9 +702,10 @@ draw_axis(const struct page *pg)
 		}
 	if (step > 0) {
 		/* Every quarter hour is a candidate: zones are 15 min apart. */
-		double grain = step < 3600 ? 60 : 900, t;
+		double grain = step < 3600 ? 60 : 900, g, t;
 
-		for (t = ceil(pg->lo / grain) * grain; t <= pg->hi; t += grain)
+		/* Counted in whole grains: a sum of doubles would drift. */
+		for (g = ceil(pg->lo / grain); (t = g * grain) <= pg->hi; g++)
 			if (on_tick(t, step, &tm))
 				tick_label(pg, t, &tm, &last_yday);
 		return;

@@ -19,7 +19,7 @@ int
 statefile_write(const char *dir, const char *name, json_t *o, char *err,
     unsigned long errsz)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	char path[PATH_MAX], tmp[PATH_MAX] = "";
 	char *text = NULL;
 	size_t len;
 	int fd = -1, dfd, rc = -1;

@@ -39,7 +39,7 @@
 #define RETRY_S			0.01
 #define RETRIES			10	/* still measuring after 0.1 s: fault */
 #define INTERVAL_S		60.0
-#define TEMP_MIN		-40.0
+#define TEMP_MIN		(-40.0)
 #define TEMP_MAX		85.0
 
 struct bme {

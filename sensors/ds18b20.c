@@ -28,7 +28,7 @@
 #define POWER_ON_MC		85000	/* the scratchpad before a conversion */
 /* Farther than this from the last reading, 85 °C is the power-on value. */
 #define POWER_ON_JUMP_MC	5000
-#define TEMP_MIN_MC		-40000
+#define TEMP_MIN_MC		(-40000)
 #define TEMP_MAX_MC		85000
 #define CONVERT_S		1.0	/* 750 ms at 12 bits, and some */
 #define INTERVAL_S		60.0

@@ -138,7 +138,8 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 	const struct sensor_conf *c = s->conf;
 	struct mpu *m;
 	uint8_t id, afs;
-	int div, afs_code;
+	/* Whole samples: a partial one waits for the next drain. */
+	int div, afs_code, fifo_samples = MPU_FIFO_SIZE / MPU_SAMPLE_BYTES;
 
 	s->fd = -1;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -151,7 +152,7 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 	div = mpu_divider(c->rate_hz > 0 ? c->rate_hz : 50);
 	m->rate = 1000.0 / (1 + div);
 	/* Drained before it is half full, whatever the rate. */
-	m->drain_s = MPU_FIFO_SIZE / MPU_SAMPLE_BYTES / m->rate / 2;
+	m->drain_s = fifo_samples / m->rate / 2;
 	if (m->drain_s > DRAIN_S)
 		m->drain_s = DRAIN_S;
 	fifo_clock_init(&m->clock, 1.0 / m->rate);

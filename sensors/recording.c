@@ -12,7 +12,7 @@
 
 /* Far outside what any sensor of ours reports: such a value is corrupt. */
 #define ACCEL_LIMIT_G	32.0
-#define TEMP_MIN_C	-60.0
+#define TEMP_MIN_C	(-60.0)
 #define TEMP_MAX_C	150.0
 #define TIME_MAX_S	4102444800.0	/* 2100-01-01 */
 
@@ -389,8 +389,8 @@ int
 recording_read(struct recording *rec, struct sample *s)
 {
 	char why[200];
-	const char *line;
-	size_t len;
+	const char *line = NULL;
+	size_t len = 0;
 	int r;
 
 	if ((r = next_line(rec, &line, &len)) != 1) {

@@ -28,7 +28,7 @@
 #define MEASURE_S		0.02
 #define INTERVAL_S		60.0
 /* What a bedroom thermometer can sensibly read. */
-#define TEMP_MIN		-40.0
+#define TEMP_MIN		(-40.0)
 #define TEMP_MAX		85.0
 
 struct sht {

@@ -236,6 +236,7 @@ expect(const struct sim *s, int i, enum hydration_reason reason, double when)
 		dump(s);
 		fail_msg("no reminder %d (%s at %s)", i,
 		    hydration_reason_name(reason), show(when));
+		return;		/* fail_msg does not return */
 	}
 	if (s->f[i].r.reason != reason || s->f[i].wall < when ||
 	    s->f[i].wall >= when + s->step) {

@@ -112,7 +112,7 @@ test_duration_edges(void **state)
 		lm(&r, 0, 2);
 		lm(&r, 20, 2);
 		lm(&r, 40, cases[i].dur);
-		lm(&r, cases[i].clm || cases[i].breaks ? 60 : 40 + 20, 2);
+		lm(&r, 60, 2);
 		lm(&r, 80, 2);
 		finish(&r);
 		if (cases[i].breaks) {
