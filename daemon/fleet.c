@@ -148,6 +148,7 @@ fleet_init(struct fleet *f, const struct config *conf, const char *record,
 	int i, record_dir = 0;
 
 	memset(f, 0, sizeof(*f));
+	f->wall_offset = -INFINITY;
 	f->emit = emit;
 	f->fault = fault;
 	f->ctx = ctx;
@@ -256,12 +257,26 @@ read_member(struct fleet *f, struct fleet_member *m,
 		working(f, m);
 }
 
+/* The samples' clock now: the wall clock, never stepping back. */
+static struct sensor_clock
+steady(const struct fleet *f, const struct sensor_clock *now)
+{
+	struct sensor_clock c = *now;
+
+	c.unix = fmax(now->unix, now->mono + f->wall_offset);
+	return c;
+}
+
 void
-fleet_service(struct fleet *f, const struct sensor_clock *now,
+fleet_service(struct fleet *f, const struct sensor_clock *wall,
     const struct pollfd *pfd, int npfd)
 {
+	struct sensor_clock clock;
+	const struct sensor_clock *now = &clock;
 	int i, j;
 
+	f->wall_offset = fmax(f->wall_offset, wall->unix - wall->mono);
+	clock = steady(f, wall);
 	f->now_mono = now->mono;	/* when the samples come in */
 	for (i = 0; i < f->n; i++) {
 		struct fleet_member *m = &f->m[i];
@@ -331,8 +346,10 @@ fleet_next_wake(const struct fleet *f)
 }
 
 double
-fleet_data_time(const struct fleet *f, const struct sensor_clock *now)
+fleet_data_time(const struct fleet *f, const struct sensor_clock *wall)
 {
+	struct sensor_clock clock = steady(f, wall);
+	const struct sensor_clock *now = &clock;
 	double t = now->unix;
 	int i;
 

@@ -48,6 +48,13 @@ struct fleet {
 	void			*ctx;
 	int			 record_failed;
 	double			 now_mono;	/* of the service going on */
+	/*
+	 * The samples' clock is the wall clock, but never set back: a step
+	 * back would put new samples before the ones held and stall the
+	 * whole stream until the wall clock caught up.  Forward steps (NTP
+	 * after boot) are taken.  wall - mono, the largest seen.
+	 */
+	double			 wall_offset;
 };
 
 /*
