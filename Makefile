@@ -64,7 +64,7 @@ BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 	     libmosquitto-dev libsystemd-dev libgpiod-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
 	     procps tzdata systemd python3-yaml mandoc groff-base chromium \
-	     fonts-dejavu-core
+	     fonts-dejavu-core valgrind
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
 FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 600

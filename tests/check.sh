@@ -40,8 +40,10 @@ for t in "$@"; do
 	suite "$(basename "$t")" unit "$t"
 done
 suite cli sh tests/cli.sh "$build" "$build/cli-tests"
+suite valgrind sh tests/valgrind.sh "$build" "$build/valgrind-tests"
 suite accuracy sh tests/sim/accuracy.sh --set check "$build" "$build/accuracy"
 suite mqtt sh tests/mqtt/run.sh "$build" "$build/mqtt-tests"
+suite faults sh tests/faults/run.sh "$build" "$build/faults-tests"
 suite report sh tests/report/run.sh "$build" "$build/report-tests"
 suite systemd sh tests/systemd/run.sh "$build" "$build/systemd-tests"
 suite ha sh tests/ha/check.sh "$build" "$build/ha"
