@@ -29,7 +29,12 @@ pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 check() { if eval "$2"; then pass; else fail "$1"; fi; }
-cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }
+# A tmpfs mounted in this namespace (a chroot refuses private ones) goes.
+mounted=""
+cleanup() {
+	for p in $pids; do kill -9 "$p" 2>/dev/null; done
+	for m in $mounted; do umount "$m" 2>/dev/null || umount -l "$m"; done
+}
 trap cleanup EXIT INT TERM
 
 # wait_for SECONDS COMMAND: polls until COMMAND succeeds.
@@ -140,9 +145,17 @@ for try in "unshare -m" "unshare -r -m"; do
 		break
 	fi
 done
+# In a chroot no private mount namespace is had (its root is no mount
+# point); as root a tmpfs mounted here, and unmounted at the end, serves.
+if [ -z "$ns" ] && [ "$(id -u)" -eq 0 ] &&
+    mount -t tmpfs -o size=64k tmpfs "$probe" 2>/dev/null; then
+	[ "$(stat -f -c %T "$probe")" = tmpfs ] && ns=env
+	umount "$probe"
+fi
 if [ -n "$ns" ]; then
 	state=$work/state1
 	mkdir -p "$state"
+	[ "$ns" = env ] && mounted="$mounted $state"
 	conf "$work/full.conf" full "$state" "$work/night.csv" 300
 	subscribe full "$work/sub1.log"
 	# The daemon in its own mount namespace on a 256 KiB tmpfs; the
@@ -188,6 +201,7 @@ if [ -n "$ns" ]; then
 	check "daemon 1 exit status" "[ \"\$(cat '$work/d1.rc')\" = 0 ]"
 	kill "$nsh" 2>/dev/null
 	sleep 0.3
+	[ "$ns" = env ] && umount "$state"
 	kill "$sub" 2>/dev/null
 	payloads full "$work/sub1.log" > "$work/got1.jsonl"
 	check "events after the full disk ($full_at before, $((freed_at - full_at)) during)" \
@@ -228,13 +242,15 @@ fi
 check "an unwritable state directory: exit 73 ($rc)" "[ $rc -eq 73 ]"
 check "the error names the path and why" \
     "grep -q '$work/ro/lock: Permission denied' '$work/dro.log'"
-if [ -n "$ns" ] && [ "$ns" = "unshare -m" ]; then
+if [ "$ns" = "unshare -m" ] || [ "$ns" = env ]; then
 	mkdir -p "$work/rofs"
 	conf "$work/rofs.conf" rofs "$work/rofs" "$work/night.csv" 300
-	unshare -m sh -c "mount --bind '$work/rofs' '$work/rofs' &&
+	[ "$ns" = env ] && mounted="$mounted $work/rofs"
+	$ns sh -c "mount --bind '$work/rofs' '$work/rofs' &&
 	    mount -o remount,bind,ro '$work/rofs' &&
 	    exec '$bin' -c '$work/rofs.conf'" 2> "$work/drofs.log" > /dev/null
 	rc=$?
+	[ "$ns" = env ] && umount "$work/rofs" && mounted=""
 	check "a read-only file system: exit 73 ($rc)" "[ $rc -eq 73 ]"
 	check "the error names the path and why" \
 	    "grep -q '$work/rofs/lock: Read-only file system' '$work/drofs.log'"
