@@ -53,7 +53,9 @@ outbox_parse_line(const char *line, size_t len, struct outbox_record *rec)
 		return -1;
 	rec->priority = (enum outbox_priority)(*p - '0');
 	p += 2;
-	if (*p != '{' || end[-1] != '}' || memchr(p, '\n', (size_t)(end - p)))
+	/* A NUL would cut the payload short wherever it is used as text. */
+	if (*p != '{' || end[-1] != '}' || memchr(p, '\n', (size_t)(end - p)) ||
+	    memchr(p, '\0', (size_t)(end - p)))
 		return -1;
 	rec->payload = p;
 	rec->payload_len = (size_t)(end - p);

@@ -58,6 +58,7 @@ struct adxl {
 	struct fifo_clock	 clock;
 	struct gpio_line	*line;
 	int			 configured;
+	int			 limit;	/* counts: the chip gives -limit..limit-1 */
 };
 
 static int
@@ -130,6 +131,8 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 	if ((range_code = accel_range_code(s, a->addr, NULL)) == -1)
 		return -1;
 	range = (uint8_t)range_code;
+	/* Full resolution: 256 counts a g on every range. */
+	a->limit = (2 << range_code) * 256;
 	code = (uint8_t)adxl_rate_code(c->rate_hz > 0 ? c->rate_hz : 50,
 	    &a->rate);
 	a->drain_s = ADXL_FIFO_SIZE / a->rate / 2;
@@ -209,6 +212,14 @@ adxl_read(struct sensor *s, const struct sensor_clock *now)
 		if (i2c_read_block(a->bus, ADXL_DATAX0, buf[i],
 		    ADXL_SAMPLE_BYTES) == -1)
 			return i2c_sensor_fail(s, a->addr, "read FIFO");
+	/* Past full scale is the bus, not the leg. */
+	for (i = 0; i < n * 3; i++) {
+		int v = le16(buf[i / 3] + 2 * (i % 3));
+
+		if (v >= a->limit || v < -a->limit)
+			return i2c_sensor_failx(s, a->addr, "a sample reads %d, "
+			    "past the %d g range", v, a->limit / 256);
+	}
 	fifo_clock_place(&a->clock, n, now->unix, &first, &spacing);
 	for (i = 0; i < n; i++) {
 		smp.t = first + i * spacing;

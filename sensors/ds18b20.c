@@ -183,11 +183,16 @@ w1_value(struct sensor *s, struct w1 *w, long *mc)
 	close(fd);
 	if (n == -1)
 		return w1_fail(s, "read %s: %s", w->temp, strerror(saved));
+	/* The kernel writes a short line: a full buffer is not one. */
+	if (n == (ssize_t)sizeof(buf) - 1)
+		return w1_fail(s, "%s: longer than a temperature", w->temp);
 	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n == 0)
 		return w1_fail(s, "empty reading from %s", w->temp);
+	if (strlen(buf) != (size_t)n)
+		return w1_fail(s, "%s: a NUL byte in the reading", w->temp);
 	errno = 0;
 	*mc = strtol(buf, &end, 10);
 	if (errno != 0 || *end != '\0' || end == buf ||

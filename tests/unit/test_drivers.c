@@ -459,6 +459,26 @@ test_adxl_config(void **state)
 	}
 }
 
+/* A word the chip cannot give on its range is the bus, not the leg. */
+static void
+test_adxl_past_range(void **state)
+{
+	struct rig *r = rig_new(&adxl345_ops, "adxl345");
+	struct sensor_clock now = at(1000, 50);
+	struct model_dev *d = model_i2c_add(&r->m, 0x53, MODEL_ADXL345);
+
+	(void)state;
+	r->c.range_g = 2;
+	assert_int_equal(adxl345_ops.open(&r->s, &now), 0);
+	model_adxl_push(d, 511, -512, 256);
+	model_adxl_push(d, 1024, 0, 256);
+	now = at(1000.5, 50.5);
+	assert_int_equal(adxl345_ops.read(&r->s, &now), -1);
+	assert_non_null(strstr(r->s.error, "reads 1024, past the 2 g range"));
+	assert_int_equal(r->g.n, 0);
+	rig_free(r);
+}
+
 static void
 test_adxl_fifo(void **state)
 {
@@ -467,7 +487,7 @@ test_adxl_fifo(void **state)
 		double	g;
 	} conv[] = {
 		{ 256, 1.0 }, { -256, -1.0 }, { 1, 0.00390625 },
-		{ 4095, 15.99609375 }, { -4096, -16.0 }, { 0, 0.0 },
+		{ 4095, 15.99609375 }, { -4095, -15.99609375 }, { 0, 0.0 },
 	};
 	struct rig *r = rig_new(&adxl345_ops, "adxl345");
 	struct sensor_clock now = at(1000, 50);
@@ -1157,6 +1177,7 @@ main(void)
 		cmocka_unit_test(test_adxl_wrong_id),
 		cmocka_unit_test(test_adxl_config),
 		cmocka_unit_test(test_adxl_fifo),
+		cmocka_unit_test(test_adxl_past_range),
 		cmocka_unit_test(test_adxl_overflow),
 		cmocka_unit_test(test_adxl_faults),
 		cmocka_unit_test(test_sht_crc),
