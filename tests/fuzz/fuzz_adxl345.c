@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags, id = 0xe5, op, src, status, want[ENTRIES_MAX][6];
 	size_t have;
 	double range, last_t = -INFINITY;
-	int rc, i, k, n, pushes, fail_n, ovr_src, ovr_status, overflows;
+	int rc, i, k, n, pushes, fail_n, ovr_src, ovr_status, overflows, past;
 
 	flags = in_byte(&in);
 	rig_init(&r, &adxl345_ops, SENSOR_ADXL345);
@@ -133,6 +133,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > ENTRIES_MAX) {
 			if (rc != -1)
 				broken("FIFO_STATUS 0x%02x taken", status);
+			continue;
+		}
+		/* A word the chip cannot give on its range is refused. */
+		for (i = 0, past = 0; i < n && i < ENTRIES_MAX; i++)
+			for (k = 0; k < 3; k++)
+				if (le16(want[i] + 2 * k) >= range * 256 ||
+				    le16(want[i] + 2 * k) < -range * 256)
+					past = 1;
+		if (past && range_checked) {
+			if (rc != -1 || strstr(r.s.error, "past the") == NULL)
+				broken("a word past the %g g range taken", range);
 			continue;
 		}
 		if (rc == -1)
