@@ -25,10 +25,7 @@ rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 passed=0 failed=0 skipped=0
 pids=""
 
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
-check() { if eval "$2"; then pass; else fail "$1"; fi; }
 # A tmpfs mounted in this namespace (a chroot refuses private ones) goes.
 mounted=""
 cleanup() {
@@ -36,47 +33,8 @@ cleanup() {
 	for m in $mounted; do umount "$m" 2>/dev/null || umount -l "$m"; done
 }
 trap cleanup EXIT INT TERM
+. tests/lib.sh
 
-# wait_for SECONDS COMMAND: polls until COMMAND succeeds.
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		if eval "$@"; then return 0; fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# start_broker NAME: a broker on a free port; sets $port and $broker.
-start_broker() {
-	name=$1; shift
-	mkdir -p "$work/$name"
-	tries=0
-	while [ $tries -lt 20 ]; do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		{
-			echo "listener $port 127.0.0.1"
-			[ "$(id -u)" -eq 0 ] && echo "user root"
-			echo "allow_anonymous true"
-		} > "$work/$name/mosquitto.conf"
-		mosquitto -c "$work/$name/mosquitto.conf" \
-		    > "$work/$name/broker.log" 2>&1 &
-		broker=$!
-		pids="$pids $broker"
-		if wait_for 5 "grep -q 'running\|Opening ipv4 listen socket' \
-		    '$work/$name/broker.log' || ! kill -0 $broker 2>/dev/null"
-		then
-			if kill -0 "$broker" 2>/dev/null; then
-				sleep 0.2
-				kill -0 "$broker" 2>/dev/null && return 0
-			fi
-		fi
-		tries=$((tries + 1))
-	done
-	echo "cannot start mosquitto: $(tail -n 3 "$work/$name/broker.log")"
-	exit 1
-}
 
 # conf FILE ID STATE_DIR RECORDING SPEED [MQTT EXTRA]
 conf() {
@@ -96,9 +54,6 @@ subscribe() {
 	sleep 0.3
 }
 
-payloads() {	# the event and movement payloads, in arrival order
-	grep -E "^legwatch/$1/(event|movement) " "$2" | cut -d' ' -f2-
-}
 
 pending() {	# events in an outbox journal not acknowledged
 	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }

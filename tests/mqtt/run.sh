@@ -15,58 +15,9 @@ rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 passed=0 failed=0
 pids=""
 
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { if eval "$2"; then pass; else fail "$1"; fi; }
 cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }
 trap cleanup EXIT INT TERM
-
-# wait_for SECONDS COMMAND: polls until COMMAND succeeds.
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		if eval "$@"; then return 0; fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# start_broker NAME [CONF LINES]: a broker on a free port; sets $port.
-start_broker() {
-	name=$1; shift
-	mkdir -p "$work/$name"
-	tries=0
-	while [ $tries -lt 20 ]; do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		{
-			echo "listener $port 127.0.0.1"
-			# Started as root it would drop to "mosquitto", which
-			# cannot read the test's files.
-			[ "$(id -u)" -eq 0 ] && echo "user root"
-			echo "persistence true"
-			echo "persistence_location $work/$name/"
-			for line in "$@"; do echo "$line"; done
-			case "$*" in *password_file*) ;; *)
-				echo "allow_anonymous true";; esac
-		} > "$work/$name/mosquitto.conf"
-		mosquitto -c "$work/$name/mosquitto.conf" \
-		    > "$work/$name/broker.log" 2>&1 &
-		broker=$!
-		pids="$pids $broker"
-		if wait_for 5 "grep -q 'running\|Opening ipv4 listen socket' \
-		    '$work/$name/broker.log' || ! kill -0 $broker 2>/dev/null"
-		then
-			if kill -0 "$broker" 2>/dev/null; then
-				sleep 0.2
-				kill -0 "$broker" 2>/dev/null && return 0
-			fi
-		fi
-		tries=$((tries + 1))
-	done
-	echo "cannot start mosquitto: $(tail -n 3 "$work/$name/broker.log")"
-	exit 1
-}
+. tests/lib.sh
 
 # conf FILE ID STATE_DIR RECORDING SPEED [MQTT EXTRA]
 conf() {
@@ -83,9 +34,6 @@ pending() {	# events in an outbox journal not acknowledged
 	    END { n = 0; for (k in e) n++; print n }' "$1/outbox.jsonl"
 }
 
-payloads() {	# the event and movement payloads, in arrival order
-	grep -E "^legwatch/$1/(event|movement) " "$2" | cut -d' ' -f2-
-}
 
 "$sim" --seed 21 --hours 0.25 --rate 50 --profile rls --out "$work/rls.csv" \
     --truth "$work/rls.truth" 2>/dev/null

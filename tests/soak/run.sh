@@ -42,9 +42,6 @@ passed=0 failed=0
 pids=""
 began=$(date +%s)
 
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() { if eval "$2"; then pass; else fail "$1"; fi; }
 cleanup() {
 	touch "$work/stop"
 	for p in $pids; do kill -9 "$p" 2>/dev/null; done
@@ -53,16 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
+. tests/lib.sh
 now() { date +%s.%N; }
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ "$n" -gt 0 ]; do
-		if eval "$@"; then return 0; fi
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 pending() {	# events in the outbox journal not acknowledged
 	[ -f "$1/outbox.jsonl" ] || { echo 0; return; }
 	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }
