@@ -3,13 +3,17 @@
  * holding whatever the input says.  A reading handed out must be what the
  * whole file says (an optional '-', digits, one optional newline: what
  * w1_therm writes) in millidegrees, within -40..85 °C, and 85.000 only
- * close to the reading before; a file like that must not be refused.
+ * close to the reading before; a file like that, no longer than a line,
+ * must not be refused.
  *
  * Input: flags, then the temperature file's contents one reading after
  * another, separated by 0xff bytes.
  */
 #include <limits.h>
 #include <sys/stat.h>
+
+/* The longest file the driver reads whole (its buffer, less the NUL). */
+#define LINE_MAX_BYTES	31
 #include <unistd.h>
 
 #include "driver_rig.h"
@@ -177,7 +181,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (r.n > 1)
 			broken("%d samples from one reading", r.n);
-		if (ok && mc >= -40000 && mc <= 85000 &&
+		/*
+		 * w1_therm writes a short line ("-55000\n" at most); one
+		 * longer than the driver's line may be refused, but what is
+		 * handed out must still be right.
+		 */
+		if (ok && (size_t)(sep - p) < LINE_MAX_BYTES &&
+		    mc >= -40000 && mc <= 85000 &&
 		    (mc != 85000 || (have_last && last >= 80000))) {
 			if (r.n != 1)
 				broken("\"%s\" refused: %s",
