@@ -150,7 +150,8 @@ expect 0 "too far apart" -- "$bin" --replay "$work/slow.csv" --events /dev/null
 # (as root that would have replaced /dev/null with a file).
 if [ -c /dev/null ]; then pass; else fail "/dev/null is still a device"; fi
 mkfifo "$work/events.fifo"
-cat "$work/events.fifo" > "$work/from-fifo.jsonl" &
+# Bounded: a daemon that never opens the FIFO must not hang the tests.
+timeout 60 cat "$work/events.fifo" > "$work/from-fifo.jsonl" &
 "$bin" --replay "$work/long.csv" --events "$work/events.fifo" 2>/dev/null
 wait
 "$bin" --replay "$work/long.csv" --events "$work/direct.jsonl" 2>/dev/null

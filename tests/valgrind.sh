@@ -12,6 +12,13 @@ command -v valgrind >/dev/null 2>&1 || {
 	    $sudo apt-get install -y -qq --no-install-recommends valgrind \
 	    > /dev/null || { echo "valgrind: 0 passed, 1 failed"; exit 1; }
 }
+# Under ASan (make SAN=1 check) the sanitizer checks memory itself, and
+# valgrind cannot run such a binary.
+if grep -q __asan_init "$build/legwatchd"; then
+	echo "valgrind: an ASan build; make check runs this without SAN=1"
+	echo "valgrind cli: 0 passed, 0 failed"
+	exit 0
+fi
 rm -rf "$work" && mkdir -p "$work/bin"
 for f in "$build"/*; do
 	[ -f "$f" ] && [ -x "$f" ] && ln -s "$f" "$work/bin/"
