@@ -270,7 +270,7 @@ write_report(struct live *lv, const struct event *summary)
 
 	if (lv->report == NULL)
 		return;
-	evening = hydration_local_date(summary->start - 12 * 3600.0);
+	evening = trend_night(summary->start);
 	if (hydration_day_string(evening, day, sizeof(day)) == -1)
 		goto done;
 	snprintf(name, sizeof(name), "report-%s.svg", day);
@@ -309,15 +309,10 @@ done:
 static void
 watch_night(struct live *lv)
 {
-	time_t secs = (time_t)floor(lv->data_now);
-	struct tm tm;
-	int m, s = lv->conf->night_start_min, e = lv->conf->night_end_min;
-	int in;
+	int in = pipeline_in_night(lv->pl);
 
-	if (lv->report == NULL || localtime_r(&secs, &tm) == NULL)
+	if (lv->report == NULL)
 		return;
-	m = tm.tm_hour * 60 + tm.tm_min;
-	in = s < e ? m >= s && m < e : m >= s || m < e;
 	if (in && !lv->in_night)
 		report_clear(lv->report);
 	lv->in_night = in;

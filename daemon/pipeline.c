@@ -507,6 +507,12 @@ pipeline_source_end(struct pipeline *p, int idx)
 	score(p, 0);
 }
 
+int
+pipeline_in_night(const struct pipeline *p)
+{
+	return p->in_night == 1;
+}
+
 const char *
 pipeline_too_slow(const struct pipeline *p)
 {

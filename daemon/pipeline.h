@@ -59,6 +59,8 @@ void		 pipeline_source_end(struct pipeline *p, int source);
 void		 pipeline_finish(struct pipeline *p);
 void		 pipeline_figures(const struct pipeline *p,
 		    struct night_figures *out);
+/* The data's clock is inside the night window (as of the last tick). */
+int		 pipeline_in_night(const struct pipeline *p);
 /* A PLM series is running now. */
 int		 pipeline_restless(const struct pipeline *p);
 /* The last reading of a temperature source, NAN if none. */

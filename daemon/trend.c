@@ -9,10 +9,16 @@
 #include "trend.h"
 
 int
-trend_add(struct trend *t, double start, double hours, double plm_index)
+trend_night(double start)
 {
 	/* Before midnight or after, a night is named by its evening. */
-	int day = hydration_local_date(start - 12 * 3600.0), i;
+	return hydration_local_date(start - 12 * 3600.0);
+}
+
+int
+trend_add(struct trend *t, double start, double hours, double plm_index)
+{
+	int day = trend_night(start), i;
 
 	if (!(hours >= TREND_MIN_HOURS) || !isfinite(plm_index))
 		return 0;

@@ -18,6 +18,8 @@ struct trend {
 	double	hours[TREND_NIGHTS];
 };
 
+/* The night begun at start, named by its evening's local date. */
+int	trend_night(double start);
 /*
  * A night's summary: start is when it began (Unix s, its local date names
  * the night).  Returns 1 if the trend changed.
