@@ -1,5 +1,7 @@
 /* The outbox: survives restarts and torn writes, keeps order, bounded. */
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,12 +9,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <cmocka.h>
 
 #include "../../daemon/log.h"
 #include "../../daemon/outbox.h"
 
 static char dir[] = "/tmp/legwatch-outbox-XXXXXX";
+
+/*
+ * outbox.c's ftruncate() lands here.  No file system at hand refuses to
+ * cut a file back on demand, so the test says when it fails (EIO, as a
+ * dying SD card would).
+ */
+static int ftruncate_fails;
+
+int
+ftruncate(int fd, off_t length)
+{
+	if (ftruncate_fails) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_ftruncate, fd, length);
+}
+
+/* A full disk, as even root meets it: the file cannot grow past bytes. */
+static void
+limit_file_size(rlim_t bytes)
+{
+	struct rlimit r;
+
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &r), 0);
+	r.rlim_cur = bytes == 0 ? r.rlim_max : bytes;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &r), 0);
+}
+
+static long
+journal_size(void)
+{
+	char path[256];
+	FILE *f;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	return size;
+}
 
 static int
 setup(void **state)
@@ -110,6 +159,86 @@ test_torn_and_foreign_lines(void **state)
 	outbox_close(&ob);
 }
 
+/*
+ * The disk fills in the middle of an event's line and the half line
+ * cannot be cut off again: the next append must not glue onto it (that
+ * would lose both), so it writes the whole outbox anew from memory.
+ */
+static void
+test_torn_append_that_cannot_be_cut(void **state)
+{
+	struct outbox ob;
+	char payload[64];
+	int i;
+
+	(void)state;
+	open_ok(&ob, 100);
+	for (i = 1; i <= 3; i++) {
+		snprintf(payload, sizeof(payload), "{\"n\":%d}", i);
+		assert_int_equal(outbox_push(&ob, OUTBOX_EVENT,
+		    OUTBOX_NORMAL, payload), 0);
+	}
+	limit_file_size((rlim_t)journal_size() + 8);
+	ftruncate_fails = 1;
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH,
+	    "{\"n\":4,\"long\":\"enough to be torn\"}"), -1);
+	assert_int_equal(ob.torn_tail, 1);
+	/* An acknowledgement must not land after the half line either. */
+	outbox_ack(&ob, 1);
+	limit_file_size(0);
+	ftruncate_fails = 0;
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
+	    "{\"n\":5}"), 0);
+	assert_int_equal(ob.torn_tail, 0);
+	outbox_close(&ob);
+
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 4);
+	assert_string_equal(ob.e[0].payload, "{\"n\":2}");
+	assert_string_equal(ob.e[1].payload, "{\"n\":3}");
+	assert_string_equal(ob.e[2].payload,
+	    "{\"n\":4,\"long\":\"enough to be torn\"}");
+	assert_int_equal(ob.e[2].priority, OUTBOX_HIGH);
+	assert_string_equal(ob.e[3].payload, "{\"n\":5}");
+	assert_true(ob.e[2].seq < ob.e[3].seq);
+	outbox_close(&ob);
+}
+
+/*
+ * A journal found torn at start, on a disk too full to rewrite it and
+ * unable to cut the torn line off: the first append rewrites it.
+ */
+static void
+test_torn_at_start_that_cannot_be_cut(void **state)
+{
+	struct outbox ob;
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("E 1 event 1 {\"a\":1}\n", f);
+	fputs("E 2 event 2 {\"a\":2", f);		/* torn */
+	fclose(f);
+	limit_file_size(4);
+	ftruncate_fails = 1;
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 1);
+	assert_int_equal(ob.torn_tail, 1);
+	limit_file_size(0);
+	ftruncate_fails = 0;
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
+	    "{\"b\":1}"), 0);
+	outbox_close(&ob);
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 2);
+	assert_string_equal(ob.e[0].payload, "{\"a\":1}");
+	assert_string_equal(ob.e[1].payload, "{\"b\":1}");
+	outbox_close(&ob);
+}
+
 static void
 test_full_drops_movements_first(void **state)
 {
@@ -172,10 +301,7 @@ static void
 test_journal_stays_small(void **state)
 {
 	struct outbox ob;
-	char path[256];
 	int i;
-	FILE *f;
-	long size;
 
 	(void)state;
 	open_ok(&ob, 100);
@@ -186,13 +312,7 @@ test_journal_stays_small(void **state)
 	}
 	assert_int_equal(ob.n, 0);
 	outbox_close(&ob);
-	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fclose(f);
-	assert_true(size < 64 * 1024);
+	assert_true(journal_size() < 64 * 1024);
 }
 
 static void
@@ -222,6 +342,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_and_foreign_lines,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_torn_append_that_cannot_be_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_torn_at_start_that_cannot_be_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_drops_movements_first,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_of_cramps_keeps_them,
