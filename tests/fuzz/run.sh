@@ -7,7 +7,7 @@
 # with the registers the fuzz input says).  Each runs SECONDS from the
 # committed seeds, which hold every crash found so far, so each one
 # replays on every run; a crash leaves its input in build/fuzz/ and fails
-# the run.
+# the run.  FUZZ_JOBS targets run at once (default: one per core).
 # usage: tests/fuzz/run.sh SECONDS
 set -eu
 seconds=$1
@@ -32,10 +32,14 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then tmp=/dev/shm; else tmp=/tmp; fi
 TMPDIR=$(mktemp -d "$tmp/legwatch-fuzz.XXXXXX")
 export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
-passed=0
+# Build every target first, so a build failure shows before any time is
+# spent; then run them FUZZ_JOBS at a time (default: one per core).
+targets="recording outbox outboxfile command config hydstore
+    mpu6050 adxl345 bme280 sht3x ds18b20"
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 failed=0
-for t in recording outbox outboxfile command config hydstore \
-    mpu6050 adxl345 bme280 sht3x ds18b20; do
+built=""
+for t in $targets; do
 	lib=$libs
 	case $t in
 	recording) src="sensors/recording.c" ;;
@@ -49,12 +53,18 @@ for t in recording outbox outboxfile command config hydstore \
 	esac
 	# shellcheck disable=SC2086
 	if ! clang $flags -o "$out/fuzz_$t" "tests/fuzz/fuzz_$t.c" $src $lib \
-	    > "$out/$t.log" 2>&1; then
-		echo "fuzz $t: FAILED to build, see $out/$t.log"
-		grep -E 'error' "$out/$t.log" | head -n 3
+	    > "$out/$t.build.log" 2>&1; then
+		echo "fuzz $t: FAILED to build, see $out/$t.build.log"
+		grep -E 'error' "$out/$t.build.log" | head -n 3
 		failed=$((failed + 1))
 		continue
 	fi
+	built="$built $t"
+done
+
+# One target from its committed seeds; its verdict goes to $out/$t.result.
+fuzz_one() {
+	t=$1
 	rm -rf "$out/corpus_$t"
 	cp -r "tests/fuzz/corpus/$t" "$out/corpus_$t"
 	if LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
@@ -62,12 +72,38 @@ for t in recording outbox outboxfile command config hydstore \
 	    -artifact_prefix="$out/$t-" "$out/corpus_$t" \
 	    > "$out/$t.log" 2>&1; then
 		echo "fuzz $t: $(grep number_of_executed_units "$out/$t.log" |
-		    awk '{ print $2 }') inputs in ${seconds} s, clean"
+		    awk '{ print $2 }') inputs in ${seconds} s, clean" \
+		    > "$out/$t.result"
+	else
+		{
+			echo "fuzz $t: FAILED, see $out/$t.log"
+			grep -E 'INVARIANT|ERROR|SUMMARY|runtime error' \
+			    "$out/$t.log" | head -n 3
+		} > "$out/$t.result"
+	fi
+}
+
+running=0
+for t in $built; do
+	rm -f "$out/$t.result"
+	fuzz_one "$t" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait
+		running=0
+	fi
+done
+wait
+passed=0
+for t in $built; do
+	if [ -f "$out/$t.result" ]; then
+		cat "$out/$t.result"
+	else
+		echo "fuzz $t: FAILED, no verdict"
+	fi
+	if grep -q ', clean$' "$out/$t.result" 2>/dev/null; then
 		passed=$((passed + 1))
 	else
-		echo "fuzz $t: FAILED, see $out/$t.log"
-		grep -E 'INVARIANT|ERROR|SUMMARY|runtime error' "$out/$t.log" |
-		    head -n 3
 		failed=$((failed + 1))
 	fi
 done
