@@ -90,8 +90,18 @@ window_push(struct movement_detector *md, double t, const double a[3],
 			md->sum[i] -= md->ring_a[tail][i];
 		md->count--;
 	}
-	if (md->short_count > md->count)
-		md->short_count = md->count;
+	/*
+	 * After a pause in the data longer than the window, what fell out
+	 * of it was in the short window too: out of both, or the short
+	 * mean keeps samples that are gone and a still leg looks moving.
+	 */
+	while (md->short_count > md->count) {
+		unsigned gone = ring_index(md, md->short_count);
+
+		for (i = 0; i < 3; i++)
+			md->short_sum[i] -= md->ring_a[gone][i];
+		md->short_count--;
+	}
 	while (md->short_count > 0) {
 		unsigned tail = ring_index(md, md->short_count);
 

@@ -1392,10 +1392,19 @@ build_single(struct sim *s, enum block_kind kind)
 		b = block_new(s, kind, 15000);
 		block_add(b, PH_TURN, ms_of(rng_uniform(r, 12, 30)), 0);
 		break;
-	case BK_DROPOUT:
+	case BK_DROPOUT: {
+		/*
+		 * Half are short, as samples lost to a FIFO overflow or a
+		 * sensor set up again (under a second or so), half a sensor
+		 * gone for a while.
+		 */
+		double u = rng_uniform(r, 0, 1);
+
 		b = block_new(s, kind, 20000);
-		block_add(b, PH_DROPOUT, ms_of(rng_uniform(r, 2, 30)), 0);
+		block_add(b, PH_DROPOUT, ms_of(u < 0.5 ? 0.3 + u * 1.8 :
+		    2 + (u - 0.5) * 56), 0);
 		break;
+	}
 	default:
 		abort();
 	}

@@ -268,6 +268,45 @@ test_getting_up_is_one_body_movement(void **state)
 	assert_true(s.items[0].end - s.items[0].start > 190);
 }
 
+/*
+ * Pauses in the data (samples lost to a FIFO overflow, a sensor set up
+ * again) of every length around the window and the gap limit: a still
+ * leg stays still across them, and a movement after one is still found.
+ */
+static void
+test_pauses_in_the_data_are_not_movement(void **state)
+{
+	static const double pauses[] = { 0.3, 0.55, 0.7, 0.9, 0.99, 1.0,
+	    1.01, 1.5, 3.0, 20.0 };
+	struct sig s;
+	size_t i;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	for (i = 0; i < sizeof(pauses) / sizeof(pauses[0]); i++) {
+		s.t += pauses[i];
+		rest(&s, 15);
+	}
+	if (s.n != 0)
+		fail_msg("a pause made a %s at %.2f s", s.items[0].kind ==
+		    LEG_LM ? "leg movement" : "body movement or cramp",
+		    s.items[0].start - T0);
+	/* Noiseless, as a frozen chip: the same. */
+	sig_init(&s, 0);
+	rest(&s, 60);
+	for (i = 0; i < sizeof(pauses) / sizeof(pauses[0]); i++) {
+		s.t += pauses[i];
+		rest(&s, 15);
+	}
+	assert_int_equal(s.n, 0);
+	flex(&s, 1.5, 20, 0.1);
+	rest(&s, 30);
+	finish(&s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.items[0].kind, LEG_LM);
+}
+
 int
 main(void)
 {
@@ -279,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_cramp_with_tremor),
 		cmocka_unit_test(test_held_posture_without_tremor_is_no_cramp),
 		cmocka_unit_test(test_getting_up_is_one_body_movement),
+		cmocka_unit_test(test_pauses_in_the_data_are_not_movement),
 	};
 
 	return cmocka_run_group_tests_name("leg", tests, NULL, NULL);
