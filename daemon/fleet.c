@@ -25,6 +25,13 @@
  * up again.
  */
 #define STALL_S		10.0
+/*
+ * A working accelerometer is never still to the last bit: its noise is
+ * several LSB on every axis, sample to sample.  One reading, bit for bit,
+ * this long is a chip whose data registers are stuck: set up again, and
+ * a fault if that does not help.
+ */
+#define FROZEN_S	30.0
 
 /*
  * Samples wait here until every working sensor has handed in what it
@@ -119,6 +126,14 @@ member_emit(void *ctx, int index, const struct sample *in)
 			f->record_failed = 1;
 		}
 	}
+	if (m->s.ops->kind != REC_ACCEL)
+		m->varied = 1;
+	else if (isnan(m->same_since) || s.v[0] != m->same_v[0] ||
+	    s.v[1] != m->same_v[1] || s.v[2] != m->same_v[2]) {
+		m->varied = !isnan(m->same_since);
+		m->same_since = s.t;
+		memcpy(m->same_v, s.v, sizeof(m->same_v));
+	}
 	hold(f, index, &s);
 }
 
@@ -178,6 +193,7 @@ fleet_init(struct fleet *f, const struct config *conf, const char *record,
 		m->s.ctx = f;
 		m->s.fd = -1;
 		m->last_t = NAN;
+		m->same_since = NAN;
 		f->n++;
 		if (record != NULL) {
 			char path[PATH_MAX];
@@ -247,13 +263,24 @@ read_member(struct fleet *f, struct fleet_member *m,
 		failed(f, m, now);
 		return;
 	}
+	if (m->s.ops->kind == REC_ACCEL && m->last_t - m->same_since >=
+	    FROZEN_S) {
+		sensor_fail(&m->s, "%s: the same reading, to the last bit, for "
+		    "%.0f s: its data is stuck", m->s.ops->type,
+		    m->last_t - m->same_since);
+		failed(f, m, now);
+		return;
+	}
 	if (m->s.overflows != m->overflows_seen) {
 		log_warn("%s: the sensor's FIFO overflowed: samples were lost "
 		    "(%lu times so far)", m->s.conf->name, m->s.overflows);
 		m->overflows_seen = m->s.overflows;
 	}
-	/* A sensor proves itself with samples, not answers. */
-	if (m->data_mono == now->mono)
+	/*
+	 * A sensor proves itself with samples, not answers; an
+	 * accelerometer with samples that change.
+	 */
+	if (m->data_mono == now->mono && m->varied)
 		working(f, m);
 }
 
@@ -287,6 +314,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *wall,
 				continue;
 			m->s.error[0] = '\0';
 			m->s.overflows = m->overflows_seen = 0;
+			m->varied = 0;
 			m->data_mono = now->mono;
 			if (m->s.ops->open(&m->s, now) == -1) {
 				m->open = 1;	/* close what open left */

@@ -25,6 +25,10 @@ struct fleet_member {
 	double		 retry_at;	/* monotonic */
 	double		 last_t;	/* of the last sample */
 	double		 data_mono;	/* when a sample last came */
+	/* The run of bit-identical accelerometer samples going on. */
+	double		 same_since;	/* its first sample's time, or NAN */
+	double		 same_v[3];
+	int		 varied;	/* a sample changed since it opened */
 	unsigned long	 overflows_seen;
 	int		 said_unrecordable;
 	FILE		*rec;

@@ -4,7 +4,8 @@
  * temporary sysfs.  Faults injected at the bus (EREMOTEIO, ETIMEDOUT),
  * a wrong chip ID and a 1-Wire device that vanishes are each reported
  * once as a fault, retried with back-off, reported once as working again
- * when they come back, and never stop the other sensor.
+ * when they come back, and never stop the other sensor.  So is a chip
+ * that goes on handing in samples frozen to one value.
  */
 #include <errno.h>
 #include <math.h>
@@ -46,6 +47,7 @@ struct rig {
 	double			last_t;
 	int			out_of_order;
 	int			chip_dead;
+	int			chip_frozen;	/* one value, no noise */
 	struct report		rep[16];
 	int			nrep;
 };
@@ -146,10 +148,17 @@ service(struct rig *r, double t)
 	struct sensor_clock c = { 1800000000.0 + t, t };
 	long n;
 
-	/* The chip samples at 50 Hz whatever the driver does. */
+	/*
+	 * The chip samples at 50 Hz whatever the driver does, with a few
+	 * LSB of noise, as a real one has.
+	 */
 	for (n = lround(r->chip_t * 50); n < lround(t * 50) && !r->chip_dead;
 	    n++)
-		model_mpu_push(r->mpu, 0, 0, 16384);
+		if (r->chip_frozen)
+			model_mpu_push(r->mpu, 120, -40, 16300);
+		else
+			model_mpu_push(r->mpu, (int)(n % 7) - 3,
+			    (int)(n % 5) - 2, 16384 + (int)(n % 11) - 5);
 	r->chip_t = t;
 	fleet_service(&r->f, &c, NULL, 0);
 }
@@ -314,6 +323,64 @@ test_chip_that_never_measures(void **state)
 	rig_free(r);
 }
 
+/*
+ * A chip that goes on handing in one reading, bit for bit (its data
+ * registers stuck): not a fault for the first 30 s of it, then set up
+ * again, then a fault; a working one again once its readings move.
+ */
+static void
+test_frozen_chip(void **state)
+{
+	struct rig *r = rig_new();
+	unsigned long who;
+	int room_before;
+
+	(void)state;
+	run(r, 10, 20);
+	r->chip_frozen = 1;
+	room_before = r->samples[ROOM];
+	run(r, 20.25, 48);
+	assert_int_equal(r->nrep, 0);
+	who = r->m.transfers;
+	run(r, 48.25, 60);
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].index, ANKLE);
+	assert_int_equal(r->rep[0].faulted, 1);
+	assert_non_null(strstr(r->rep[0].error, "the same reading"));
+	assert_true(r->rep[0].t >= 1800000000.0 + 50);
+	assert_true(r->rep[0].t < 1800000000.0 + 53);
+	assert_true(fleet_problem(&r->f));
+	assert_true(r->m.transfers > who);	/* set up again */
+	assert_true(r->samples[ROOM] >= room_before + 30);
+	/* It moves again: one sensor_ok. */
+	r->chip_frozen = 0;
+	run(r, 60.25, 130);
+	assert_int_equal(r->nrep, 2);
+	assert_int_equal(r->rep[1].faulted, 0);
+	assert_false(fleet_problem(&r->f));
+	assert_int_equal(r->out_of_order, 0);
+	rig_free(r);
+}
+
+/* Thirty seconds of one reading with noise around it is no fault. */
+static void
+test_quiet_chip_is_not_frozen(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	run(r, 10, 20);
+	r->chip_frozen = 1;
+	run(r, 20.25, 45);
+	r->chip_frozen = 0;
+	run(r, 45.25, 60);
+	r->chip_frozen = 1;
+	run(r, 60.25, 85);
+	assert_int_equal(r->nrep, 0);
+	assert_false(fleet_problem(&r->f));
+	rig_free(r);
+}
+
 static void
 test_w1_device_vanishes(void **state)
 {
@@ -383,6 +450,8 @@ main(void)
 		cmocka_unit_test(test_wrong_id),
 		cmocka_unit_test(test_silent_chip_is_set_up_again),
 		cmocka_unit_test(test_chip_that_never_measures),
+		cmocka_unit_test(test_frozen_chip),
+		cmocka_unit_test(test_quiet_chip_is_not_frozen),
 		cmocka_unit_test(test_w1_device_vanishes),
 		cmocka_unit_test(test_thermometer_always_bad),
 	};
