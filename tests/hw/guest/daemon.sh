@@ -8,7 +8,8 @@
 #   i2c    mpu6050 "ankle" at 0x68 and bme280 "room" at 0x76 on i2c-stub,
 #          the LED: the chips as configured, their samples, a FIFO
 #          overflow, a fault while running and its return, the LED, a
-#          power glitch set right, the chip asleep after SIGTERM.
+#          power glitch set right, a chip frozen on one reading and its
+#          return, the chip asleep after SIGTERM.
 #   bad    an mpu6050 at 0x69 whose WHO_AM_I is wrong: a fault naming it,
 #          the LED, its return once the ID is right.
 #   all    the three sensors of the first two runs in one configuration:
@@ -157,6 +158,24 @@ mpu_preset() {
 	rset $a 0x6a 0x00			# USER_CTRL
 	rset $a 0x3a 0x00			# INT_STATUS
 	mpu_count $a 300
+}
+# A real accelerometer is never still to the last bit; one that is for
+# 30 s is taken for a stuck chip.  jiggle ADDR: the low byte of the first
+# sample's z (0x79) goes 0, 1, 0 ... five times a second, a noise of one
+# LSB (0.000061 g), until unjiggle leaves it 0: every sample the same.
+jiggle() {
+	( v=1; while :; do rset "$1" 0x79 $v; v=$((1 - v)); sleep 0.2; done ) \
+	    > /dev/null 2>&1 &
+	jiggle_pid=$!
+	jiggle_addr=$1
+}
+unjiggle() {
+	[ -n "${jiggle_pid:-}" ] || return 0
+	kill "$jiggle_pid" 2>/dev/null
+	wait "$jiggle_pid" 2>/dev/null
+	jiggle_pid=
+	sleep 0.1	# an i2cset it started may still be writing
+	rset "$jiggle_addr" 0x79 0x00
 }
 mpu_count() {		# FIFO_COUNT (0x72 high, 0x73 low)
 	rset "$1" 0x72 "$(hexreg $(($2 >> 8)))"
@@ -321,14 +340,17 @@ run_i2c() {
 	nf0=$nfail
 	mpu_preset 0x68 0x68
 	bme_preset
+	jiggle 0x68
 	conf "$S_ANKLE" "$S_ROOM" > "$dir/legwatchd.conf"
 	if ! start_daemon "$dir" --record "$dir/rec"; then
+		unjiggle
 		why_down $dpid '' "$dir"
 		fail i2c-start "$down"
 		fail_all "legwatchd is not running" mpu6050-config \
 		    bme280-forced-mode mpu6050-samples bme280-temperature \
 		    mpu6050-fifo-overflow ankle-fault led-on-fault ankle-ok \
-		    led-off-when-well mpu6050-glitch faults-stay-apart i2c-sigterm \
+		    led-off-when-well mpu6050-glitch mpu6050-frozen \
+		    mpu6050-frozen-ok faults-stay-apart i2c-sigterm \
 		    mpu6050-sleep-on-exit
 		show_daemon_log "$dir"
 		return
@@ -362,19 +384,23 @@ run_i2c() {
 	else fail bme280-forced-mode "$bad"; fi
 
 	sleep 4
-	# The accelerometer's samples: (1.006348, 0, 0) g at about 50 Hz.
+	# The accelerometer's samples: (1.006348, 0, 0) g at about 50 Hz, the
+	# jiggled ones with z 0.000061 g.
 	f=$dir/rec/ankle.csv
 	rows=$(grep -c '^[0-9]' "$f" 2>/dev/null)
-	good=$(grep -c '^[0-9.]*,1\.006348,0\.000000,0\.000000$' "$f" 2>/dev/null)
+	good=$(grep -c '^[0-9.]*,1\.006348,0\.000000,0\.0000\(00\|61\)$' \
+	    "$f" 2>/dev/null)
+	moved=$(grep -c ',0\.000061$' "$f" 2>/dev/null)
 	span=$(grep '^[0-9]' "$f" 2>/dev/null | sed -n '1p;$p' | cut -d, -f1 |
 	    awk 'NR == 1 { a = $1 } END { printf "%.3f", $1 - a }')
 	rate=$(awk -v n="${rows:-0}" -v s="${span:-0}" 'BEGIN {
 	    if (s > 0) printf "%.1f", (n - 1) / s; else print 0 }')
 	if [ "${rows:-0}" -ge 150 ] && [ "$good" -eq "$rows" ] &&
+	    [ "${moved:-0}" -gt 0 ] &&
 	    awk -v r="$rate" 'BEGIN { exit !(r >= 45 && r <= 55) }'; then
-		pass mpu6050-samples "$rows samples at $rate Hz, all (1.006348, 0, 0) g"
+		pass mpu6050-samples "$rows samples at $rate Hz, all (1.006348, 0, 0) g, $moved of them with z 0.000061 g"
 	else
-		fail mpu6050-samples "ankle.csv: ${rows:-0} samples, ${good:-0} of them (1.006348,0,0), $rate Hz over ${span:-0} s"
+		fail mpu6050-samples "ankle.csv: ${rows:-0} samples, ${good:-0} of them (1.006348,0,0 or 0.000061), ${moved:-0} with z 0.000061, $rate Hz over ${span:-0} s"
 		head -n 5 "$f" 2>/dev/null
 	fi
 
@@ -448,6 +474,33 @@ run_i2c() {
 		fail mpu6050-glitch "the chip was not set up again within 20 s of going to sleep with an empty FIFO: PWR_MGMT_1 $(rget 0x68 0x6b) FIFO_EN $(rget 0x68 0x23)"
 	fi
 
+	# A chip frozen on one reading, bit for bit (the jiggling stops): a
+	# fault after 30 s of it (set up again first, to no avail) naming
+	# it; readings that move again bring sensor_ok.
+	unjiggle
+	oks0=$(grep -c '"sensor_ok"' "$ev")
+	t_still=$(hwtool now)
+	if wait_until 900 has "$ev" 'the same reading'; then
+		t_fault=$(hwtool now)
+		took=$(awk -v a="$t_still" -v b="$t_fault" 'BEGIN { printf "%.1f", b - a }')
+		if awk -v d="$took" 'BEGIN { exit !(d >= 29 && d <= 75) }'; then
+			pass mpu6050-frozen "after ${took} s: $(grep 'the same reading' "$ev" | head -n 1)"
+		else
+			fail mpu6050-frozen "the fault came ${took} s after the readings froze, not 30-75 s"
+		fi
+		jiggle 0x68
+		if wait_until 900 eval '[ "$(grep -c "\"sensor_ok\"" "$ev")" -gt "$oks0" ]'; then
+			pass mpu6050-frozen-ok "$(grep '"sensor_ok"' "$ev" | tail -n 1)"
+		else
+			fail mpu6050-frozen-ok "no sensor_ok within 90 s of the readings moving again"
+		fi
+	else
+		jiggle 0x68
+		fail_all "no sensor_fault naming the same reading within 90 s of the readings freezing" \
+		    mpu6050-frozen mpu6050-frozen-ok
+	fi
+	unjiggle
+
 	others=$(grep '"sensor_fault"' "$ev" | grep -v '"sensor":"ankle"')
 	if [ -z "$others" ]; then pass faults-stay-apart "room worked on while ankle failed"
 	else fail faults-stay-apart "other sensors faulted: $others"; fi
@@ -467,8 +520,10 @@ run_bad() {
 	mkdir -p "$dir"
 	nf0=$nfail
 	mpu_preset 0x69 0x00		# samples waiting, once it is opened
+	jiggle 0x69
 	conf "$S_BAD" > "$dir/legwatchd.conf"
 	if ! start_daemon "$dir"; then
+		unjiggle
 		why_down $dpid '' "$dir"
 		fail wrong-chip-start "$down"
 		fail_all "legwatchd is not running" wrong-chip-fault \
@@ -500,6 +555,7 @@ run_bad() {
 		    wrong-chip-led wrong-chip-ok wrong-chip-led-off
 	fi
 	stop_daemon $dpid wrong-chip-sigterm
+	unjiggle
 	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
 }
 
@@ -510,9 +566,11 @@ run_all() {
 	nf0=$nfail
 	mpu_preset 0x68 0x68
 	bme_preset
+	jiggle 0x68
 	pull 0 pull-down
 	conf "$S_LEGS" "$S_ANKLE" "$S_ROOM" > "$dir/legwatchd.conf"
 	if ! start_daemon "$dir" || ! wait_until 100 irq_ready; then
+		unjiggle
 		why_down $dpid 'never requested the edge IRQ' "$dir"
 		fail all-start "$down"
 		fail_all "legwatchd is not running" all-no-fault all-movement \
@@ -531,6 +589,7 @@ run_all() {
 	fi
 	pulse_check all-movement 1.5 leg_movement "$dir/events.jsonl"
 	stop_daemon $dpid all-sigterm
+	unjiggle
 	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
 }
 
