@@ -84,6 +84,27 @@ release(struct fleet *f, double t)
 	f->nheld -= n;
 }
 
+/*
+ * The run of bit-identical readings going on, timed by when they came in
+ * (the steady clock: the wall clock may step while a chip is stuck).  A
+ * reading that differs from the one before it, both read since the chip
+ * was last set up, shows the chip measures.
+ */
+static void
+track_sameness(struct fleet *f, struct fleet_member *m,
+    const struct sample *s)
+{
+	if (isnan(m->same_since) || s->v[0] != m->same_v[0] ||
+	    s->v[1] != m->same_v[1] || s->v[2] != m->same_v[2]) {
+		if (!isnan(m->same_since) && !m->just_opened)
+			m->varied = 1;
+		m->same_since = f->now_mono;
+		memcpy(m->same_v, s->v, sizeof(m->same_v));
+	}
+	m->same_last = f->now_mono;
+	m->just_opened = 0;
+}
+
 static void
 member_emit(void *ctx, int index, const struct sample *in)
 {
@@ -126,14 +147,10 @@ member_emit(void *ctx, int index, const struct sample *in)
 			f->record_failed = 1;
 		}
 	}
-	if (m->s.ops->kind != REC_ACCEL)
+	if (m->s.ops->kind == REC_ACCEL)
+		track_sameness(f, m, &s);
+	else
 		m->varied = 1;
-	else if (isnan(m->same_since) || s.v[0] != m->same_v[0] ||
-	    s.v[1] != m->same_v[1] || s.v[2] != m->same_v[2]) {
-		m->varied = !isnan(m->same_since);
-		m->same_since = s.t;
-		memcpy(m->same_v, s.v, sizeof(m->same_v));
-	}
 	hold(f, index, &s);
 }
 
@@ -193,7 +210,7 @@ fleet_init(struct fleet *f, const struct config *conf, const char *record,
 		m->s.ctx = f;
 		m->s.fd = -1;
 		m->last_t = NAN;
-		m->same_since = NAN;
+		m->same_since = m->same_last = NAN;
 		f->n++;
 		if (record != NULL) {
 			char path[PATH_MAX];
@@ -263,11 +280,11 @@ read_member(struct fleet *f, struct fleet_member *m,
 		failed(f, m, now);
 		return;
 	}
-	if (m->s.ops->kind == REC_ACCEL && m->last_t - m->same_since >=
+	if (m->s.ops->kind == REC_ACCEL && m->same_last - m->same_since >=
 	    FROZEN_S) {
 		sensor_fail(&m->s, "%s: the same reading, to the last bit, for "
 		    "%.0f s: its data is stuck", m->s.ops->type,
-		    m->last_t - m->same_since);
+		    m->same_last - m->same_since);
 		failed(f, m, now);
 		return;
 	}
@@ -315,6 +332,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *wall,
 			m->s.error[0] = '\0';
 			m->s.overflows = m->overflows_seen = 0;
 			m->varied = 0;
+			m->just_opened = 1;
 			m->data_mono = now->mono;
 			if (m->s.ops->open(&m->s, now) == -1) {
 				m->open = 1;	/* close what open left */

@@ -25,10 +25,14 @@ struct fleet_member {
 	double		 retry_at;	/* monotonic */
 	double		 last_t;	/* of the last sample */
 	double		 data_mono;	/* when a sample last came */
-	/* The run of bit-identical accelerometer samples going on. */
-	double		 same_since;	/* its first sample's time, or NAN */
+	/*
+	 * The run of bit-identical accelerometer samples going on: when its
+	 * first and last came in (monotonic), or NAN.
+	 */
+	double		 same_since, same_last;
 	double		 same_v[3];
-	int		 varied;	/* a sample changed since it opened */
+	int		 just_opened;	/* no sample since it was opened */
+	int		 varied;	/* two since then differed */
 	unsigned long	 overflows_seen;
 	int		 said_unrecordable;
 	FILE		*rec;

@@ -47,7 +47,10 @@ struct rig {
 	double			last_t;
 	int			out_of_order;
 	int			chip_dead;
-	int			chip_frozen;	/* one value, no noise */
+	int			chip_frozen;	/* one value, no noise; 2: */
+						/* another at each setup */
+	int			setups;		/* times the fleet opened it */
+	int			was_open;
 	struct report		rep[16];
 	int			nrep;
 };
@@ -155,12 +158,16 @@ service(struct rig *r, double t)
 	for (n = lround(r->chip_t * 50); n < lround(t * 50) && !r->chip_dead;
 	    n++)
 		if (r->chip_frozen)
-			model_mpu_push(r->mpu, 120, -40, 16300);
+			model_mpu_push(r->mpu, 120 + (r->chip_frozen == 2 ?
+			    r->setups : 0), -40, 16300);
 		else
 			model_mpu_push(r->mpu, (int)(n % 7) - 3,
 			    (int)(n % 5) - 2, 16384 + (int)(n % 11) - 5);
 	r->chip_t = t;
 	fleet_service(&r->f, &c, NULL, 0);
+	if (r->f.m[ANKLE].open && !r->was_open)
+		r->setups++;
+	r->was_open = r->f.m[ANKLE].open;
 }
 
 /* Runs the fleet every 0.25 s from t0 to t1. */
@@ -311,6 +318,7 @@ static void
 test_chip_that_never_measures(void **state)
 {
 	struct rig *r = rig_new();
+	double t;
 
 	(void)state;
 	run(r, 10, 12);
@@ -320,6 +328,16 @@ test_chip_that_never_measures(void **state)
 	assert_int_equal(r->rep[0].index, ANKLE);
 	assert_non_null(strstr(r->rep[0].error, "no samples for"));
 	assert_true(fleet_problem(&r->f));
+	/*
+	 * Its last readings were all alike, but no reading is not the same
+	 * reading: every retry, a minute apart at last, says no samples.
+	 */
+	for (t = 40.25; t < 400; t += 0.25) {
+		service(r, t);
+		if (strstr(r->f.m[ANKLE].s.error, "same reading") != NULL)
+			fail_msg("at %.2f s: %s", t, r->f.m[ANKLE].s.error);
+	}
+	assert_int_equal(r->nrep, 1);
 	rig_free(r);
 }
 
@@ -359,6 +377,53 @@ test_frozen_chip(void **state)
 	assert_int_equal(r->rep[1].faulted, 0);
 	assert_false(fleet_problem(&r->f));
 	assert_int_equal(r->out_of_order, 0);
+	rig_free(r);
+}
+
+/*
+ * Stuck on another value after each setup: a setup that changes the
+ * reading once is no sign of life, so it is still a fault.
+ */
+static void
+test_frozen_anew_at_each_setup(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	run(r, 10, 20);
+	r->chip_frozen = 2;
+	run(r, 20.25, 130);
+	assert_true(r->setups >= 3);
+	assert_int_equal(r->nrep, 1);
+	assert_int_equal(r->rep[0].faulted, 1);
+	assert_non_null(strstr(r->rep[0].error, "the same reading"));
+	assert_true(fleet_problem(&r->f));
+	rig_free(r);
+}
+
+/*
+ * A chip that failed on the bus and comes back stuck: answering and
+ * handing in one reading is not working again.
+ */
+static void
+test_comes_back_frozen(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	run(r, 10, 12);
+	model_i2c_fail(&r->m, 1000000, EREMOTEIO);
+	run(r, 12.25, 20);
+	assert_int_equal(r->nrep, 1);
+	r->chip_frozen = 1;
+	r->m.fail_n = 0;
+	run(r, 20.25, 200);
+	assert_int_equal(r->nrep, 1);
+	assert_true(fleet_problem(&r->f));
+	r->chip_frozen = 0;
+	run(r, 200.25, 300);
+	assert_int_equal(r->nrep, 2);
+	assert_int_equal(r->rep[1].faulted, 0);
 	rig_free(r);
 }
 
@@ -451,6 +516,8 @@ main(void)
 		cmocka_unit_test(test_silent_chip_is_set_up_again),
 		cmocka_unit_test(test_chip_that_never_measures),
 		cmocka_unit_test(test_frozen_chip),
+		cmocka_unit_test(test_frozen_anew_at_each_setup),
+		cmocka_unit_test(test_comes_back_frozen),
 		cmocka_unit_test(test_quiet_chip_is_not_frozen),
 		cmocka_unit_test(test_w1_device_vanishes),
 		cmocka_unit_test(test_thermometer_always_bad),
