@@ -276,6 +276,8 @@ static void
 stuck_at(int x, int y, int z, int from_start)
 {
 	struct rig *r = rig_new();
+	const int v[3] = { x, y, z };
+	long n;
 
 	r->stuck_v[0] = x;
 	r->stuck_v[1] = y;
@@ -301,6 +303,34 @@ stuck_at(int x, int y, int z, int from_start)
 	assert_int_equal(r->out_of_order, 0);
 	assert_true(r->samples >= 40 * RATE);
 	assert_int_equal(r->faults, 1);
+	rig_free(r);
+
+	/*
+	 * A recording of such a chip, replayed (no fleet to stop it): ten
+	 * minutes of the value straight into detection, after two minutes
+	 * of a real chip or none.
+	 */
+	r = rig_new();
+	for (n = from_start ? 10 * RATE : 0; n < 730 * RATE; n++) {
+		struct sample smp;
+		int i;
+
+		smp.t = T0 + (double)n / RATE;
+		for (i = 0; i < 3; i++)
+			smp.v[i] = (!from_start && n < 120 * RATE ?
+			    lsb(i == 2 ? 1.0 : 0.0) +
+			    lsb(r->noise_g * gauss(r)) : v[i]) / LSB_PER_G;
+		on_sample(r, 0, &smp);
+		if (n % (RATE / 4) == 0)
+			pipeline_tick(r->pl, smp.t);
+	}
+	pipeline_finish(r->pl);
+	if (count(r, EVENT_LEG_MOVEMENT) + count(r, EVENT_BODY_MOVEMENT) >
+	    (from_start ? 0 : 1) || count(r, EVENT_CRAMP_START) +
+	    count(r, EVENT_CRAMP) + count(r, EVENT_PLM_SERIES) != 0) {
+		dump(r);
+		fail_msg("ten minutes of a stuck value, replayed: events");
+	}
 	rig_free(r);
 }
 
