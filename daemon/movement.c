@@ -102,6 +102,10 @@ window_push(struct movement_detector *md, double t, const double a[3],
 			md->short_sum[i] -= md->ring_a[gone][i];
 		md->short_count--;
 	}
+	if (md->count == 0) {	/* no rounding left over from the old */
+		memset(md->sum, 0, sizeof(md->sum));
+		memset(md->short_sum, 0, sizeof(md->short_sum));
+	}
 	while (md->short_count > 0) {
 		unsigned tail = ring_index(md, md->short_count);
 
