@@ -1,7 +1,8 @@
 #!/bin/sh
-# The command-line tests with legwatchd under valgrind memcheck: any
-# memory error or definite leak makes it exit 99, which fails the check
-# it was run for.  The tools beside it run as they are.
+# The command-line, MQTT (a real broker) and fault tests with legwatchd
+# under valgrind memcheck: any memory error or definite leak makes it
+# exit 99, which fails the check it was run for.  The tools beside it
+# run as they are.  tests/valgrind.supp names what is glibc's own.
 # usage: tests/valgrind.sh BUILD_DIR WORK_DIR
 set -u
 build=$(cd "$1" && pwd)
@@ -16,7 +17,7 @@ command -v valgrind >/dev/null 2>&1 || {
 # valgrind cannot run such a binary.
 if grep -q __asan_init "$build/legwatchd"; then
 	echo "valgrind: an ASan build; make check runs this without SAN=1"
-	echo "valgrind cli: 0 passed, 0 failed"
+	echo "valgrind: 0 passed, 0 failed"
 	exit 0
 fi
 rm -rf "$work" && mkdir -p "$work/bin"
@@ -24,13 +25,30 @@ for f in "$build"/*; do
 	[ -f "$f" ] && [ -x "$f" ] && ln -s "$f" "$work/bin/"
 done
 rm -f "$work/bin/legwatchd"
+supp=$(pwd)/tests/valgrind.supp
 cat > "$work/bin/legwatchd" <<EOS
 #!/bin/sh
 exec valgrind -q --error-exitcode=99 --leak-check=full \\
-    --errors-for-leak-kinds=definite --track-fds=no "$build/legwatchd" "\$@"
+    --errors-for-leak-kinds=definite --suppressions="$supp" \\
+    --track-fds=no "$build/legwatchd" "\$@"
 EOS
 chmod +x "$work/bin/legwatchd"
-sh tests/cli.sh "$work/bin" "$work/cli" > "$work/cli.out" 2>&1
-status=$?
-sed 's/^cli:/valgrind cli:/' "$work/cli.out"
+status=0 passed=0 failed=0
+for suite in cli mqtt/run faults/run; do
+	name=${suite%/run}
+	sh "tests/$suite.sh" "$work/bin" "$work/$name" > "$work/$name.out" \
+	    2>&1 || status=1
+	sed "s/^$name:/valgrind $name:/" "$work/$name.out"
+	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" \
+	    "$work/$name.out" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "valgrind $name: no tally"
+		failed=$((failed + 1))
+		continue
+	fi
+	set -- $line
+	passed=$((passed + $2))
+	failed=$((failed + $4))
+done
+echo "valgrind: $passed passed, $failed failed"
 exit "$status"
