@@ -31,12 +31,20 @@ drivers="sensors/i2c.c sensors/registry.c sensors/mpu6050.c
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then tmp=/dev/shm; else tmp=/tmp; fi
 TMPDIR=$(mktemp -d "$tmp/legwatch-fuzz.XXXXXX")
 export TMPDIR
-trap 'rm -rf "$TMPDIR"' EXIT
+# Killed (a CI timeout, ^C): the fuzzers running go too.
+fuzzers=""
+trap 'for p in $fuzzers; do kill "$p" 2>/dev/null; done; rm -rf "$TMPDIR"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # Build every target first, so a build failure shows before any time is
 # spent; then run them FUZZ_JOBS at a time (default: one per core).
 targets="recording outbox outboxfile command config hydstore
     mpu6050 adxl345 bme280 sht3x ds18b20"
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in
+'' | *[!0-9]* | 0) echo "FUZZ_JOBS=$jobs: a number of targets at once, 1 or more" >&2
+	exit 64 ;;
+esac
 failed=0
 built=""
 for t in $targets; do
@@ -67,10 +75,13 @@ fuzz_one() {
 	t=$1
 	rm -rf "$out/corpus_$t"
 	cp -r "tests/fuzz/corpus/$t" "$out/corpus_$t"
-	if LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+	LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
 	    "$out/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
 	    -artifact_prefix="$out/$t-" "$out/corpus_$t" \
-	    > "$out/$t.log" 2>&1; then
+	    > "$out/$t.log" 2>&1 &
+	fuzzer=$!
+	trap 'kill $fuzzer 2>/dev/null; exit 143' TERM
+	if wait $fuzzer; then
 		echo "fuzz $t: $(grep number_of_executed_units "$out/$t.log" |
 		    awk '{ print $2 }') inputs in ${seconds} s, clean" \
 		    > "$out/$t.result"
@@ -87,13 +98,16 @@ running=0
 for t in $built; do
 	rm -f "$out/$t.result"
 	fuzz_one "$t" &
+	fuzzers="$fuzzers $!"
 	running=$((running + 1))
 	if [ "$running" -ge "$jobs" ]; then
 		wait
 		running=0
+		fuzzers=""
 	fi
 done
 wait
+fuzzers=""
 passed=0
 for t in $built; do
 	if [ -f "$out/$t.result" ]; then
