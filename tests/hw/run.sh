@@ -5,8 +5,8 @@
 # usage: tests/hw/run.sh BUILD_DIR
 # env:   HW_ACCEL=tcg      force software emulation (what CI without /dev/kvm
 #                          gets anyway); default: kvm when it works, else tcg
-#        HW_TIMEOUT=300    seconds before the VM is killed
-#        HW_WATCHDOG=240   seconds before the guest gives up and powers off
+#        HW_TIMEOUT=420    seconds before the VM is killed
+#        HW_WATCHDOG=360   seconds before the guest gives up and powers off
 #        HW_KEEP=1         keep the downloaded .debs and unpacked kernel
 #
 # Everything downloaded or built is cached under BUILD_DIR/hw/cache/<ABI>,
@@ -17,8 +17,8 @@ build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 hw=$build/hw
 cache=$hw/cache
-timeout_s=${HW_TIMEOUT:-300}
-watchdog_s=${HW_WATCHDOG:-240}
+timeout_s=${HW_TIMEOUT:-420}
+watchdog_s=${HW_WATCHDOG:-360}
 t_start=$(date +%s)
 
 say() { echo "check-hw: $*"; }
