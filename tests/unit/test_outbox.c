@@ -134,24 +134,31 @@ test_survives_a_restart_in_order(void **state)
 	outbox_close(&ob);
 }
 
+/* The journal as a crash or a hand left it. */
+static void
+write_journal(const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
 static void
 test_torn_and_foreign_lines(void **state)
 {
 	struct outbox ob;
-	char path[256];
-	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("E 1 event 1 {\"a\":1}\n", f);
-	fputs("rubbish\n", f);
-	fputs("E 2 planet 1 {\"a\":2}\n", f);
-	fputs("E 3 movement 0 {\"a\":3}\n", f);
-	fputs("A 99 x\n", f);
-	fputs("E 4 event 2 {\"a\":4", f);		/* torn */
-	fclose(f);
+	write_journal("E 1 event 1 {\"a\":1}\n"
+	    "rubbish\n"
+	    "E 2 planet 1 {\"a\":2}\n"
+	    "E 3 movement 0 {\"a\":3}\n"
+	    "A 99 x\n"
+	    "E 4 event 2 {\"a\":4");		/* torn */
 	open_ok(&ob, 100);
 	assert_int_equal(ob.n, 2);
 	assert_int_equal(ob.e[0].seq, 1);
@@ -265,16 +272,10 @@ static void
 test_torn_at_start_that_cannot_be_cut(void **state)
 {
 	struct outbox ob;
-	char path[256];
-	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("E 1 event 1 {\"a\":1}\n", f);
-	fputs("E 2 event 2 {\"a\":2", f);		/* torn */
-	fclose(f);
+	write_journal("E 1 event 1 {\"a\":1}\n"
+	    "E 2 event 2 {\"a\":2");			/* torn */
 	limit_file_size(4);
 	ftruncate_fails = 1;
 	open_ok(&ob, 100);
