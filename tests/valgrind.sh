@@ -25,12 +25,17 @@ for f in "$build"/*; do
 	[ -f "$f" ] && [ -x "$f" ] && ln -s "$f" "$work/bin/"
 done
 rm -f "$work/bin/legwatchd"
-supp=$(pwd)/tests/valgrind.supp
+# The daemon and the suppressions where any user can reach them: the
+# fault tests run it as nobody, and the checkout may be in root's home.
+real=$(mktemp -d /tmp/legwatch-valgrind.XXXXXX)
+trap 'rm -rf "$real"' EXIT
+cp "$build/legwatchd" tests/valgrind.supp "$real/"
+chmod -R a+rX "$real"
 cat > "$work/bin/legwatchd" <<EOS
 #!/bin/sh
 exec valgrind -q --error-exitcode=99 --leak-check=full \\
-    --errors-for-leak-kinds=definite --suppressions="$supp" \\
-    --track-fds=no "$build/legwatchd" "\$@"
+    --errors-for-leak-kinds=definite --suppressions="$real/valgrind.supp" \\
+    --track-fds=no "$real/legwatchd" "\$@"
 EOS
 chmod +x "$work/bin/legwatchd"
 status=0 passed=0 failed=0
