@@ -334,8 +334,10 @@ mattress_hold(struct leg *leg, double t, struct leg_out *out)
 		return;
 	if (leg->state == LEG_IDLE)
 		leg->queued = 0;
+	/* The tremor went on until hold_up, whenever the last movement was. */
 	episode_begin(leg, 1, leg->hold_since - TREMOR_TAU_S,
-	    md->moving ? t : leg->last_end, sqrt(md->peak_sq));
+	    md->moving ? t : fmax(leg->last_end, leg->hold_up),
+	    sqrt(md->peak_sq));
 	put(out, LEG_CRAMP_START, leg->episode_start, t, leg->episode_peak, t);
 }
 
@@ -458,11 +460,8 @@ track_tremor(struct leg *leg, double t, double dt)
 	    leg->tremor < movement_onset_threshold(md);
 	if (up)
 		leg->tremor_up = t;
-	if (leg->p.mount == MOUNT_MATTRESS)
-		md->floor_frozen = leg->hold_armed;
-	else
-		md->floor_frozen = leg->state == LEG_EPISODE &&
-		    leg->episode_cramp;
+	md->floor_frozen = (leg->state == LEG_EPISODE && leg->episode_cramp) ||
+	    (leg->p.mount == MOUNT_MATTRESS && leg->hold_armed);
 }
 
 static void
