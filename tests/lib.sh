@@ -53,6 +53,25 @@ start_broker() {
 	exit 1
 }
 
+# conf FILE ID STATE_DIR RECORDING SPEED [MQTT EXTRA]: a replay of
+# RECORDING to the broker on $port.
+conf() {
+	cat > "$1" <<EOC
+device = { id = "$2"; name = "Test $2"; };
+mqtt = { host = "127.0.0.1"; port = $port; keepalive = 5; ${6:-} };
+storage = { state_dir = "$3"; };
+sensors = ( { name = "ankle"; type = "replay"; file = "$4"; speed = $5; } );
+EOC
+}
+
+# pending JOURNAL: the events in an outbox journal (a state directory's
+# outbox.jsonl, or a copy of one) not acknowledged; 0 when there is none.
+pending() {
+	[ -f "$1" ] || { echo 0; return; }
+	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }
+	    END { n = 0; for (k in e) n++; print n }' "$1"
+}
+
 payloads() {	# the event and movement payloads, in arrival order
 	grep -E "^legwatch/$1/(event|movement) " "$2" | cut -d' ' -f2-
 }

@@ -35,17 +35,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 . tests/lib.sh
 
-
-# conf FILE ID STATE_DIR RECORDING SPEED [MQTT EXTRA]
-conf() {
-	cat > "$1" <<EOC
-device = { id = "$2"; name = "Test $2"; };
-mqtt = { host = "127.0.0.1"; port = $port; keepalive = 5; ${6:-} };
-storage = { state_dir = "$3"; };
-sensors = ( { name = "ankle"; type = "replay"; file = "$4"; speed = $5; } );
-EOC
-}
-
 # subscribe ID LOG: the device's events and movements, as they come.
 subscribe() {
 	mosquitto_sub -h 127.0.0.1 -p "$port" -v -q 1 -t "legwatch/$1/event" \
@@ -54,11 +43,6 @@ subscribe() {
 	sleep 0.3
 }
 
-
-pending() {	# events in an outbox journal not acknowledged
-	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }
-	    END { n = 0; for (k in e) n++; print n }' "$1"
-}
 
 # journal_ok FILE [TAIL]: every complete line is an outbox record ("E seq
 # topic priority {json}" or "A seq") and every event is one of --events

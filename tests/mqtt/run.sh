@@ -19,20 +19,6 @@ cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }
 trap cleanup EXIT INT TERM
 . tests/lib.sh
 
-# conf FILE ID STATE_DIR RECORDING SPEED [MQTT EXTRA]
-conf() {
-	cat > "$1" <<EOC
-device = { id = "$2"; name = "Test $2"; };
-mqtt = { host = "127.0.0.1"; port = $port; keepalive = 5; ${6:-} };
-storage = { state_dir = "$3"; };
-sensors = ( { name = "ankle"; type = "replay"; file = "$4"; speed = $5; } );
-EOC
-}
-
-pending() {	# events in an outbox journal not acknowledged
-	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }
-	    END { n = 0; for (k in e) n++; print n }' "$1/outbox.jsonl"
-}
 
 
 "$sim" --seed 21 --hours 0.25 --rate 50 --profile rls --out "$work/rls.csv" \
@@ -69,7 +55,7 @@ check "online, then offline on a clean exit" \
 check "state after the night" \
     "grep '^legwatch/one/state ' '$work/sub1.log' | tail -n 1 | \
     grep -q '\"plm_index_last_night\":[0-9]'"
-check "outbox empty after a drained run" "[ \$(pending '$work/state1') -eq 0 ]"
+check "outbox empty after a drained run" "[ \$(pending '$work/state1/outbox.jsonl') -eq 0 ]"
 # Retained and stable: the discovery and status are still there.
 check "retained status" "[ \"\$(mosquitto_sub -h 127.0.0.1 -p $port -C 1 -W 3 \
     -t legwatch/one/status 2>/dev/null)\" = offline ]"
@@ -140,7 +126,7 @@ check "detection goes on while the broker is away" \
     "[ \$(wc -l < '$work/ev3a.jsonl') -gt $at_outage ]"
 kill -9 "$d3"
 sent_before=$(wc -l < "$work/ev3a.jsonl")
-check "events waited in the outbox" "[ \$(pending '$work/state3') -gt 0 ]"
+check "events waited in the outbox" "[ \$(pending '$work/state3/outbox.jsonl') -gt 0 ]"
 start_broker b1		# same store, a new port
 kill "$sub" 2>/dev/null
 mosquitto_sub -h 127.0.0.1 -p "$port" -c -i lw-test-3 -q 1 -v -t 'legwatch/three/event' \
@@ -180,7 +166,7 @@ check "the hung broker was noticed" "grep -q 'lost the connection' \
     '$work/d3b2.log'"
 check "through a hung broker: all, once each, in order" \
     "cmp -s '$work/ev3b2.jsonl' '$work/got3b.jsonl'"
-check "the outbox is empty again" "[ \$(pending '$work/state3') -eq 0 ]"
+check "the outbox is empty again" "[ \$(pending '$work/state3/outbox.jsonl') -eq 0 ]"
 
 # --- 4. TLS and a password file; a wrong password is refused and retried
 tls=$work/tls
@@ -260,7 +246,7 @@ d5=$!; pids="$pids $d5"
 check "a refused event is logged with the broker's reason" \
     "wait_for 15 \"grep -q 'refused an event on legwatch/acl/.*: Not authorized' '$work/d5.log'\""
 check "refused events stay in the outbox" \
-    "wait_for 10 \"[ -s '$work/state5/outbox.jsonl' ] && [ \\\$(pending '$work/state5') -gt 5 ]\""
+    "wait_for 10 \"[ -s '$work/state5/outbox.jsonl' ] && [ \\\$(pending '$work/state5/outbox.jsonl') -gt 5 ]\""
 check "none of them reached a subscriber" \
     "! grep -q '^legwatch/acl/\\(event\\|movement\\) ' '$work/sub5.log'"
 cp "$work/acl.allow" "$work/acl"
@@ -274,7 +260,7 @@ kill "$sub" 2>/dev/null
 payloads acl "$work/sub5.log" > "$work/got5.jsonl"
 check "after the refusal, events are --events, in order" \
     "cmp -s '$work/ev5.jsonl' '$work/got5.jsonl'"
-check "the outbox is empty at the end" "[ \$(pending '$work/state5') -eq 0 ]"
+check "the outbox is empty at the end" "[ \$(pending '$work/state5/outbox.jsonl') -eq 0 ]"
 
 # --- 6. the broker by host name: looked up without blocking the loop
 # (a machine without /etc/hosts, a bare chroot, cannot name itself)

@@ -52,11 +52,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 . tests/lib.sh
 now() { date +%s.%N; }
-pending() {	# events in the outbox journal not acknowledged
-	[ -f "$1/outbox.jsonl" ] || { echo 0; return; }
-	awk '$1 == "E" { e[$2] = 1 } $1 == "A" { delete e[$2] }
-	    END { n = 0; for (k in e) n++; print n }' "$1/outbox.jsonl"
-}
 
 # --- the night
 night=$work/night.csv
@@ -213,7 +208,7 @@ for life in $kill_after last; do
 		# Run 3 dies in a broker outage with events in its outbox.
 		if [ "$run" -eq 3 ]; then
 			wait_for 90 "[ -e '$work/broker.down' ] &&
-			    [ \$(pending '$state') -gt 0 ]" &&
+			    [ \$(pending '$state/outbox.jsonl') -gt 0 ]" &&
 			    how=killed_in_a_broker_outage
 		fi
 		check "run $run still running when killed" "kill -0 $d"
@@ -238,7 +233,7 @@ for life in $kill_after last; do
 		npend=$(wc -l < "$work/pending.$run")
 	else
 		extra=0
-		npend=$(pending "$state")
+		npend=$(pending "$state/outbox.jsonl")
 	fi
 	played=$(echo "$t0 $t1 $speed" | awk '{ print ($2 - $1) * $3 }')
 	echo "$run $how $(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')" \
@@ -327,8 +322,8 @@ check "no event the runs did not write ($n_unknown)" "[ $n_unknown -eq 0 ]"
 check "in order ($n_ooo out of place)" "[ $n_ooo -eq 0 ]"
 check "exactly the runs' events, in order (cmp)" \
     "cmp -s '$work/expected.jsonl' '$work/received.jsonl'"
-check "the outbox is empty at the end ($(pending "$state"))" \
-    "[ \$(pending '$state') -eq 0 ]"
+check "the outbox is empty at the end ($(pending "$state/outbox.jsonl"))" \
+    "[ \$(pending '$state/outbox.jsonl') -eq 0 ]"
 check "a night summary at the end" \
     "tail -n 1 '$work/received.jsonl' | grep -q night_summary"
 check "every broker restart came up" \
