@@ -24,6 +24,7 @@
 #include "../../sensors/i2c.h"
 #include "../../sensors/sensor.h"
 #include "../unit/model_i2c.h"
+#include "invariant.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,24 +59,6 @@ in_u16(struct input *in)
 	unsigned hi = in_byte(in);
 
 	return hi << 8 | in_byte(in);
-}
-
-/* ---- failing an invariant ---- */
-
-static void	broken(const char *fmt, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-broken(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("INVARIANT BROKEN: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
 }
 
 /* ---- the bus in front of the model ---- */
@@ -335,6 +318,36 @@ static inline int
 rig_faulted(const struct rig *r, int fail_n_before)
 {
 	return r->sh.m.fail_n != fail_n_before;
+}
+
+/*
+ * The chip's open, with what every open must do: refuse what it must (a
+ * wrong chip ID, an impossible setting, bad calibration: refuse, said by
+ * fmt), and fail for no other cause than a bus fault the input made.
+ * rig_call's checks too.
+ */
+static inline int
+rig_open(struct rig *r, const struct sensor_clock *now, int refuse,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static inline int
+rig_open(struct rig *r, const struct sensor_clock *now, int refuse,
+    const char *fmt, ...)
+{
+	int fail_n = r->sh.m.fail_n, rc;
+	char what[128];
+	va_list ap;
+
+	rc = rig_call(r, r->s.ops->open, now, "open");
+	if (refuse && rc != -1) {
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		broken("open took %s", what);
+	}
+	if (!refuse && rc == -1 && !rig_faulted(r, fail_n))
+		broken("open failed with no cause: %s", r->s.error);
+	return rc;
 }
 
 static inline void

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../daemon/hydstore.h"
+#include "invariant.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,7 +31,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (s.water_ml < 0 || s.water_ml > HYDRATION_WATER_MAX ||
 	    (s.day < 0 && s.day != HYDRATION_NO_DAY))
-		abort();
+		broken("loaded water_ml %d day %d", s.water_ml, s.day);
 	setenv("TZ", "Europe/Berlin", 1);
 	hydration_init(&h, &p);
 	hydration_restore(&h, &s);
@@ -46,7 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)hydration_tick(&h, &c, &r);
 		if (hydration_water(&h) < 0 ||
 		    hydration_water(&h) > HYDRATION_WATER_MAX)
-			abort();
+			broken("after %d half hours, water %d ml", i,
+			    hydration_water(&h));
 	}
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "../../daemon/log.h"
 #include "../../daemon/outbox.h"
+#include "invariant.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,23 +32,6 @@ cleanup(void)
 	}
 }
 
-
-static void
-fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("INVARIANT BROKEN: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
 static void
 check(const struct outbox *ob)
 {
@@ -58,18 +42,18 @@ check(const struct outbox *ob)
 
 		len = strlen(e->payload);
 		if (i > 0 && e->seq <= ob->e[i - 1].seq)
-			fail("event %" PRIu64 " after %" PRIu64, e->seq,
+			broken("event %" PRIu64 " after %" PRIu64, e->seq,
 			    ob->e[i - 1].seq);
 		if (e->seq >= ob->next_seq)
-			fail("event %" PRIu64 ", next_seq %" PRIu64, e->seq,
+			broken("event %" PRIu64 ", next_seq %" PRIu64, e->seq,
 			    ob->next_seq);
 		if (len < 2 || e->payload[0] != '{' ||
 		    e->payload[len - 1] != '}' || strchr(e->payload, '\n'))
-			fail("event %" PRIu64 ": payload \"%s\"", e->seq,
+			broken("event %" PRIu64 ": payload \"%s\"", e->seq,
 			    e->payload);
 		if ((unsigned)e->topic > OUTBOX_MOVEMENT ||
 		    (unsigned)e->priority > OUTBOX_HIGH || e->inflight)
-			fail("event %" PRIu64 ": topic %d priority %d "
+			broken("event %" PRIu64 ": topic %d priority %d "
 			    "inflight %d", e->seq, (int)e->topic,
 			    (int)e->priority, e->inflight);
 	}
@@ -89,36 +73,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "%s/legwatch-fuzz-outbox.XXXXXX",
 		    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 		if (mkdtemp(dir) == NULL)
-			fail("mkdtemp %s", dir);
+			broken("mkdtemp %s", dir);
 		atexit(cleanup);
 	}
 	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
 	if ((f = fopen(path, "w")) == NULL ||
 	    (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
-		fail("%s: cannot write", path);
+		broken("%s: cannot write", path);
 	if (outbox_open(&ob, dir, 1000, err, sizeof(err)) == -1)
-		fail("outbox_open: %s", err);
+		broken("outbox_open: %s", err);
 	check(&ob);
 	/* What it holds, to compare once it has been rewritten and read. */
 	n = ob.n;
 	if ((was = calloc(n + 1, sizeof(*was))) == NULL)
-		fail("out of memory");
+		broken("out of memory");
 	for (i = 0; i < n; i++) {
 		was[i] = ob.e[i];
 		if ((was[i].payload = strdup(ob.e[i].payload)) == NULL)
-			fail("out of memory");
+			broken("out of memory");
 	}
 	outbox_close(&ob);
 	if (outbox_open(&ob, dir, 1000, err, sizeof(err)) == -1)
-		fail("outbox_open again: %s", err);
+		broken("outbox_open again: %s", err);
 	check(&ob);
 	if (ob.n != n)
-		fail("%zu events read, %zu after the rewrite", n, ob.n);
+		broken("%zu events read, %zu after the rewrite", n, ob.n);
 	for (i = 0; i < n; i++)
 		if (ob.e[i].seq != was[i].seq || ob.e[i].topic != was[i].topic ||
 		    ob.e[i].priority != was[i].priority ||
 		    strcmp(ob.e[i].payload, was[i].payload) != 0)
-			fail("event %" PRIu64 " changed in the rewrite: "
+			broken("event %" PRIu64 " changed in the rewrite: "
 			    "\"%s\" read back as %" PRIu64 " \"%s\"",
 			    was[i].seq, was[i].payload, ob.e[i].seq,
 			    ob.e[i].payload);
