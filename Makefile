@@ -24,13 +24,16 @@ MANDIR  ?= $(PREFIX)/share/man
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC  = libconfig jansson libsystemd libgpiod
-# libmosquitto is loaded at run time, when MQTT is used (daemon/mosq.c).
-CFLAGS_PC = $(LIBS_PC) libmosquitto
+LIBS_PC  = libconfig jansson libgpiod libmosquitto
+CFLAGS_PC = $(LIBS_PC)
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
-CPPFLAGS += -D_DEFAULT_SOURCE -DLEGWATCH_VERSION='"$(VERSION)"'
+# 64-bit file offsets on 32-bit systems too (armhf): recordings past 2 GB,
+# and readdir() that does not fail on a 64-bit directory offset (ext4's
+# hashes, as qemu-user on a 64-bit kernel hands them over).
+CPPFLAGS += -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 \
+	    -DLEGWATCH_VERSION='"$(VERSION)"'
 
 ifeq ($(SAN),1)
 BUILD   ?= build/san
@@ -41,9 +44,21 @@ else
 BUILD   ?= build
 endif
 
-ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS) \
+# Threads: the replay's read-ahead, and the worker that keeps slow calls
+# off the live loop (daemon/worker.h).  -I.: every include names its
+# header from the top of the tree ("sensors/sensor.h"), or its own folder.
+ALL_CFLAGS = -std=c11 -pthread -I. $(WARN) $(CFLAGS) $(CPPFLAGS) \
 	     $(shell $(PKG_CONFIG) --cflags $(CFLAGS_PC) 2>/dev/null)
-ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lm -ldl
+# EDFlib (the EDF+ writer) has no pkg-config file.
+ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -ledf -lm -pthread
+# EDFlib 1.25 on (Debian 13) times annotations in microseconds and
+# deprecates the calls that took 100 us units.
+EDF_HR := $(shell printf '\043include <edflib.h>\nint f(void);\nint f(void) { return edfwrite_annotation_latin1_hr(0, 0, 0, ""); }\n' | \
+	  $(CC) -std=c11 -Werror=implicit-function-declaration -fsyntax-only \
+	  -x c - 2>/dev/null && echo 1)
+ifeq ($(EDF_HR),1)
+CPPFLAGS += -DLEGWATCH_EDF_HR
+endif
 
 CORE_SRC = $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
 	   $(filter-out sensors/gpio_v%.c,$(wildcard sensors/*.c)) \
@@ -61,19 +76,20 @@ TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
 
 # Debian packages: to build, and to run the tests and benchmarks.
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
-	     libmosquitto-dev libsystemd-dev libgpiod-dev
+	     libmosquitto-dev libgpiod-dev libedf-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
 	     procps tzdata systemd python3-yaml mandoc groff-base chromium \
-	     fonts-dejavu-core valgrind
+	     fonts-dejavu-core valgrind biosig-tools
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
 FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 600
 
 .PHONY: all deps-build deps-test deps-bench deps-fuzz demo check bench \
-	fuzz check-hw check-trixie cross-arm64 check-deb lint soak install \
-	uninstall clean
+	check-replay \
+	fuzz check-hw check-trixie cross-arm64 cross-armhf check-deb lint \
+	soak install uninstall clean
 
-all: $(BUILD)/legwatchd $(TOOLS)
+all: $(BUILD)/legwatchd $(BUILD)/legwatch-probe $(TOOLS)
 
 # Installs only what is missing, so it is quick when all is there.
 define install_missing
@@ -98,7 +114,9 @@ deps-bench:
 deps-fuzz:
 	$(call install_missing,$(FUZZ_PKGS))
 
-$(BUILD)/%.o: %.c $(wildcard daemon/*.h sensors/*.h)
+# Every header the sources include, the tests' and the probe's too.
+HEADERS = $(wildcard core/*.h daemon/*.h sensors/*.h probe/*.h tests/*/*.h)
+$(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -106,10 +124,12 @@ $(BUILD)/liblegwatch.a: $(CORE_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-# libmosquitto's getaddrinfo() is answered by ours (daemon/resolve.c).
 $(BUILD)/legwatchd: $(BUILD)/daemon/main.o $(BUILD)/liblegwatch.a
-	$(CC) $(LDFLAGS) -Wl,--dynamic-list=daemon/legwatchd.dynlist -o $@ \
-	    $^ $(ALL_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+# The bring-up check for a person at the Pi (legwatch-probe(8)).
+$(BUILD)/legwatch-probe: $(BUILD)/probe/legwatch-probe.o $(BUILD)/liblegwatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 $(BUILD)/legsim: $(BUILD)/tests/sim/legsim.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
@@ -126,8 +146,9 @@ $(BUILD)/notifylisten: $(BUILD)/tests/mqtt/notifylisten.o
 $(BUILD)/silentdns: $(BUILD)/tests/mqtt/silentdns.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# -ldl: test_outbox's write() stand-in finds the real one with dlsym().
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODEL_OBJ) $(BUILD)/liblegwatch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka -ldl
 
 demo: deps-build
 	@$(MAKE) --no-print-directory $(BUILD)/legwatchd
@@ -145,22 +166,30 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench.sh $(BUILD)
 
+# Every night of the accuracy check and bench sets replayed fast and paced
+# (--speed 1000 and 100000): the same events (about 15 minutes, mostly
+# asleep; make check does the check set's nights).
+check-replay: deps-test
+	@$(MAKE) --no-print-directory all
+	@sh tests/replay/run.sh --set bench $(BUILD) $(BUILD)/replay-bench
+
 fuzz: deps-fuzz
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The GPIO and I2C code against the kernel's gpio-sim and i2c-stub, in a
 # small VM booting Debian's own kernel.
 check-hw: deps-build
-	@$(MAKE) --no-print-directory $(BUILD)/legwatchd
+	@$(MAKE) --no-print-directory $(BUILD)/legwatchd $(BUILD)/legwatch-probe
 	@sh tests/hw/run.sh $(BUILD)
 
 # The libgpiod 2.x build and the unit tests in a Debian 13 chroot.
 check-trixie:
 	@sh tests/platform/trixie.sh
 
-# An arm64 build with Debian's cross compiler, unit tests under qemu-user.
-cross-arm64:
-	@sh tests/platform/cross-arm64.sh
+# arm64 and armhf (32-bit time_t) builds with Debian's cross compiler,
+# unit tests under qemu-user, and the Debian package for each.
+cross-arm64 cross-armhf:
+	@sh tests/platform/cross.sh $(@:cross-%=%)
 
 # Not in CI: an 8 h night at 90x with the broker restarted every 20 s and
 # the daemon killed four times: nothing lost, memory and descriptors flat.
@@ -182,11 +211,13 @@ check-deb:
 # A user's configuration is never overwritten, nor removed by uninstall.
 MAN8 = $(wildcard man/*.8)
 MAN5 = $(wildcard man/*.5)
-install: $(BUILD)/legwatchd
+install: $(BUILD)/legwatchd $(BUILD)/legwatch-probe
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	    $(DESTDIR)$(TMPFILESDIR)
 	install -m 755 $(BUILD)/legwatchd $(DESTDIR)$(SBINDIR)/legwatchd
+	install -m 755 $(BUILD)/legwatch-probe \
+	    $(DESTDIR)$(SBINDIR)/legwatch-probe
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    systemd/legwatchd.service.in > $(DESTDIR)$(UNITDIR)/legwatchd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/legwatchd.service
@@ -214,6 +245,7 @@ endif
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/legwatchd \
+	    $(DESTDIR)$(SBINDIR)/legwatch-probe \
 	    $(DESTDIR)$(UNITDIR)/legwatchd.service \
 	    $(DESTDIR)$(SYSUSERSDIR)/legwatch.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/legwatch.conf \

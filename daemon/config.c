@@ -1,8 +1,13 @@
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -52,6 +57,7 @@ static const struct option mqtt_opts[] = {
 	STR("tls_version", mqtt.tls_version),
 	STR("base_topic", mqtt.base_topic),
 	STR("discovery_prefix", mqtt.discovery_prefix),
+	STR("ha_status_topic", mqtt.ha_status_topic),
 	BOOL("discovery", mqtt.discovery),
 };
 
@@ -167,53 +173,9 @@ static const struct group {
 	{ "mattress", mattress_opts, NOPTS(mattress_opts) },
 };
 
-/* Options of a sensor entry, and which types take them. */
-#define FOR_ALL		0xffffu
-#define FOR_REPLAY	(1u << SENSOR_REPLAY)
-#define FOR_CHIP	((1u << SENSOR_MPU6050) | (1u << SENSOR_ADXL345))
-#define FOR_ACCEL	(FOR_CHIP | FOR_REPLAY)
-#define FOR_I2C		(FOR_CHIP | (1u << SENSOR_SHT3X) | (1u << SENSOR_BME280))
-#define FOR_THERMO	((1u << SENSOR_DS18B20) | (1u << SENSOR_SHT3X) | \
-			    (1u << SENSOR_BME280))
-#define FOR_GPIO	(FOR_CHIP | (1u << SENSOR_GPIO_MOTION))
-#define FOR_SWITCH	(1u << SENSOR_GPIO_MOTION)
-
-enum sensor_opt_kind {
-	SOPT_SPECIAL,		/* parsed by its own code below */
-	SOPT_INT,
-	SOPT_DOUBLE,
-	SOPT_BOOL,
-	SOPT_STRING,
-};
-
-#define SOPT(n, t, k, f, lo, hi) { n, t, k, offsetof(struct sensor_conf, f), \
-				    sizeof(((struct sensor_conf *)0)->f), lo, hi }
-
-static const struct sensor_option {
-	const char		*name;
-	unsigned		 types;
-	enum sensor_opt_kind	 kind;
-	size_t			 offset, size;
-	double			 min, max;
-} sensor_opts[] = {
-	{ "name", FOR_ALL, SOPT_SPECIAL, 0, 0, 0, 0 },
-	{ "type", FOR_ALL, SOPT_SPECIAL, 0, 0, 0, 0 },
-	SOPT("file", FOR_REPLAY, SOPT_STRING, file, 0, 0),
-	SOPT("speed", FOR_REPLAY, SOPT_DOUBLE, speed, 0, 10000),
-	{ "mount", FOR_ACCEL, SOPT_SPECIAL, 0, 0, 0, 0 },
-	{ "leg_axis", FOR_ACCEL, SOPT_SPECIAL, 0, 0, 0, 0 },
-	SOPT("bus", FOR_I2C, SOPT_INT, bus, 0, 255),
-	SOPT("address", FOR_I2C, SOPT_INT, address, 0x03, 0x77),
-	SOPT("rate_hz", FOR_CHIP, SOPT_INT, rate_hz, 10, 400),
-	{ "range_g", FOR_CHIP, SOPT_SPECIAL, 0, 0, 0, 0 },
-	SOPT("interval_s", FOR_THERMO, SOPT_DOUBLE, interval_s, 1, 3600),
-	SOPT("chip", FOR_GPIO, SOPT_STRING, chip, 0, 0),
-	SOPT("line", FOR_SWITCH, SOPT_INT, gpio_line, 0, 1023),
-	SOPT("int_line", FOR_CHIP, SOPT_INT, gpio_line, -1, 1023),
-	SOPT("active_low", FOR_SWITCH, SOPT_BOOL, active_low, 0, 1),
-	{ "bias", FOR_SWITCH, SOPT_SPECIAL, 0, 0, 0, 0 },
-	SOPT("debounce_ms", FOR_SWITCH, SOPT_INT, debounce_ms, 0, 1000),
-	SOPT("device", 1u << SENSOR_DS18B20, SOPT_STRING, w1_device, 0, 0),
+/* The options every sensor entry has, besides its type's settings. */
+static const char *const common_sensor_opts[] = {
+	"name", "type", "mount", "leg_axis",
 };
 
 static const char *const bias_names[] = {
@@ -223,33 +185,27 @@ static const char *const bias_names[] = {
 	[GPIO_BIAS_PULL_DOWN] = "pull-down",
 };
 
-static const char *const type_names[SENSOR_TYPE_COUNT] = {
-	[SENSOR_MPU6050] = "mpu6050",
-	[SENSOR_ADXL345] = "adxl345",
-	[SENSOR_GPIO_MOTION] = "gpio_motion",
-	[SENSOR_DS18B20] = "ds18b20",
-	[SENSOR_SHT3X] = "sht3x",
-	[SENSOR_BME280] = "bme280",
-	[SENSOR_REPLAY] = "replay",
-};
-
-const char *
-sensor_type_name(enum sensor_type type)
+void *
+config_sensor_init(struct sensor_conf *sc, const char *name,
+    const char *type)
 {
-	return type_names[type];
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	sc->mount = MOUNT_ANKLE;
+	snprintf(sc->leg_axis, sizeof(sc->leg_axis), "x");
+	sc->axis[0] = 1;
+	if ((sc->type = sensor_type_find(type)) == NULL)
+		return NULL;
+	sc->type->defaults(sc->settings.bytes);
+	return sc->settings.bytes;
 }
 
-int
-sensor_type_from_name(const char *name, enum sensor_type *type)
+const struct replay_settings *
+config_replay(const struct sensor_conf *sc)
 {
-	int i;
-
-	for (i = 0; i < SENSOR_TYPE_COUNT; i++)
-		if (strcmp(name, type_names[i]) == 0) {
-			*type = (enum sensor_type)i;
-			return 0;
-		}
-	return -1;
+	return sc->type->ops == NULL ?
+	    (const struct replay_settings *)(const void *)sc->settings.bytes :
+	    NULL;
 }
 
 int
@@ -280,6 +236,9 @@ config_defaults(struct config *c)
 	snprintf(c->mqtt.base_topic, sizeof(c->mqtt.base_topic), "legwatch");
 	snprintf(c->mqtt.discovery_prefix, sizeof(c->mqtt.discovery_prefix),
 	    "homeassistant");
+	/* Home Assistant's own, whatever prefix its discovery uses. */
+	snprintf(c->mqtt.ha_status_topic, sizeof(c->mqtt.ha_status_topic),
+	    "homeassistant/status");
 	c->mqtt.discovery = 1;
 	snprintf(c->state_dir, sizeof(c->state_dir), "/var/lib/legwatch");
 	c->night_start_min = 22 * 60 + 30;
@@ -505,41 +464,108 @@ get_string(struct ctx *cx, const config_setting_t *s, const char *what,
 	return 0;
 }
 
-static int
-set_sensor_option(struct ctx *cx, struct sensor_conf *sc,
-    const struct sensor_option *o, const config_setting_t *s,
-    const char *what)
+static const struct sensor_setting *
+find_setting(const struct sensor_type *t, const char *name)
 {
-	char *field = (char *)sc + o->offset, str[CONFIG_STR_MAX];
-	const char *name = o->name;
+	size_t i;
+
+	for (i = 0; i < t->nsettings; i++)
+		if (strcmp(name, t->settings[i].name) == 0)
+			return &t->settings[i];
+	return NULL;
+}
+
+/* The option is some type's, or one every entry has. */
+static int
+known_sensor_option(const char *name)
+{
+	size_t i;
+	int t;
+
+	for (i = 0; i < NOPTS(common_sensor_opts); i++)
+		if (strcmp(name, common_sensor_opts[i]) == 0)
+			return 1;
+	for (t = 0; t < sensor_ntypes(); t++)
+		if (find_setting(sensor_type_at(t), name) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+fail_choices(struct ctx *cx, const config_setting_t *s, const char *what,
+    const int *choices)
+{
+	char list[128] = "";
+	size_t used = 0;
+	int i;
+
+	for (i = 0; choices[i] != 0 && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%d", i == 0 ? "" : choices[i + 1] == 0 ? " or " : ", ",
+		    choices[i]);
+	return fail(cx, s, "%s: expected %s", what, list);
+}
+
+static int
+set_setting(struct ctx *cx, void *settings, const struct sensor_setting *o,
+    const config_setting_t *s, const char *what)
+{
+	char *field = (char *)settings + o->offset, str[CONFIG_STR_MAX];
 	double v;
+	int i;
 
 	switch (o->kind) {
-	case SOPT_INT:
-	case SOPT_DOUBLE:
-		if (!is_number(s) || (o->kind == SOPT_INT &&
+	case SETTING_INT:
+		if (o->choices != NULL) {
+			if (config_setting_type(s) != CONFIG_TYPE_INT)
+				return fail_choices(cx, s, what, o->choices);
+			v = number(s);
+			for (i = 0; o->choices[i] != 0; i++)
+				if (v == o->choices[i])
+					break;
+			if (o->choices[i] == 0)
+				return fail_choices(cx, s, what, o->choices);
+			*(int *)(void *)field = (int)v;
+			return 0;
+		}
+		/* FALLTHROUGH */
+	case SETTING_DOUBLE:
+		if (!is_number(s) || (o->kind == SETTING_INT &&
 		    config_setting_type(s) == CONFIG_TYPE_FLOAT))
 			return fail(cx, s, "%s: expected a %s", what,
-			    o->kind == SOPT_INT ? "whole number" : "number");
+			    o->kind == SETTING_INT ? "whole number" : "number");
 		v = number(s);
 		if (!(v >= o->min && v <= o->max))
 			return fail(cx, s, "%s: %g is outside %g..%g", what, v,
 			    o->min, o->max);
-		if (o->kind == SOPT_INT)
+		if (o->kind == SETTING_INT)
 			*(int *)(void *)field = (int)v;
 		else
 			*(double *)(void *)field = v;
 		return 0;
-	case SOPT_BOOL:
+	case SETTING_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 			return fail(cx, s, "%s: expected true or false", what);
 		*(int *)(void *)field = config_setting_get_bool(s);
 		return 0;
-	case SOPT_STRING:
+	case SETTING_STRING:
 		return get_string(cx, s, what, field, o->size);
-	case SOPT_SPECIAL:
-		break;
+	case SETTING_BIAS:
+		if (get_string(cx, s, what, str, sizeof(str)) == -1)
+			return -1;
+		return parse_bias(cx, s, str, what, NULL,
+		    (enum gpio_bias *)(void *)field);
 	}
+	return -1;
+}
+
+/* mount and leg_axis: how detection reads the sensor. */
+static int
+set_placement(struct ctx *cx, struct sensor_conf *sc, const char *name,
+    const config_setting_t *s, const char *what)
+{
+	char str[CONFIG_STR_MAX];
+
 	if (strcmp(name, "mount") == 0) {
 		if (get_string(cx, s, what, str, sizeof(str)) == -1)
 			return -1;
@@ -550,22 +576,12 @@ set_sensor_option(struct ctx *cx, struct sensor_conf *sc,
 		else
 			return fail(cx, s, "%s: \"%s\" is not ankle or "
 			    "mattress", what, str);
-	} else if (strcmp(name, "leg_axis") == 0) {
-		if (get_string(cx, s, what, sc->leg_axis,
-		    sizeof(sc->leg_axis)) == -1 ||
-		    config_parse_axis(sc->leg_axis, sc->axis) == -1)
-			return fail(cx, s, "%s: expected \"x\", \"y\", "
-			    "\"z\", \"-x\", \"-y\" or \"-z\"", what);
-	} else if (strcmp(name, "range_g") == 0) {
-		if (config_setting_type(s) != CONFIG_TYPE_INT ||
-		    ((v = number(s)) != 2 && v != 4 && v != 8 && v != 16))
-			return fail(cx, s, "%s: expected 2, 4, 8 or 16", what);
-		sc->range_g = (int)v;
-	} else if (strcmp(name, "bias") == 0) {
-		if (get_string(cx, s, what, str, sizeof(str)) == -1)
-			return -1;
-		return parse_bias(cx, s, str, what, NULL, &sc->bias);
+		return 0;
 	}
+	if (get_string(cx, s, what, sc->leg_axis, sizeof(sc->leg_axis)) == -1 ||
+	    config_parse_axis(sc->leg_axis, sc->axis) == -1)
+		return fail(cx, s, "%s: expected \"x\", \"y\", \"z\", "
+		    "\"-x\", \"-y\" or \"-z\"", what);
 	return 0;
 }
 
@@ -574,24 +590,17 @@ parse_sensor(struct ctx *cx, struct config *c, const config_setting_t *es,
     int idx)
 {
 	struct sensor_conf *sc = &c->sensors[idx];
+	const struct sensor_setting *set;
+	const struct sensor_type *t;
 	const config_setting_t *s;
-	char what[64], str[CONFIG_STR_MAX];
+	char what[64], str[CONFIG_STR_MAX], types[128], name[CONFIG_NAME_MAX];
+	char why[CONFIG_ERR_MAX / 2];
+	const char *opt;
+	size_t used;
 	int i, n;
-	size_t j;
 
-	memset(sc, 0, sizeof(*sc));
+	config_sensor_init(sc, "", "");
 	sc->line = config_setting_source_line(es);
-	sc->mount = MOUNT_ANKLE;
-	snprintf(sc->leg_axis, sizeof(sc->leg_axis), "x");
-	sc->axis[0] = 1;
-	sc->bus = 1;
-	sc->rate_hz = 50;
-	sc->range_g = 2;
-	sc->interval_s = 60;
-	snprintf(sc->chip, sizeof(sc->chip), "auto");
-	sc->gpio_line = -1;
-	sc->debounce_ms = 50;
-	snprintf(sc->w1_device, sizeof(sc->w1_device), "auto");
 	if (config_setting_type(es) != CONFIG_TYPE_GROUP)
 		return fail(cx, es, "sensors[%d]: expected a group { ... }",
 		    idx);
@@ -613,35 +622,51 @@ parse_sensor(struct ctx *cx, struct config *c, const config_setting_t *es,
 		return fail(cx, es, "sensors.%s: missing type", sc->name);
 	if (get_string(cx, s, what, str, sizeof(str)) == -1)
 		return -1;
-	if (sensor_type_from_name(str, &sc->type) == -1)
-		return fail(cx, s, "%s: unknown type \"%s\" (mpu6050, adxl345, "
-		    "gpio_motion, ds18b20, sht3x, bme280, replay)", what, str);
+	snprintf(name, sizeof(name), "%s", sc->name);
+	if (config_sensor_init(sc, name, str) == NULL) {
+		for (i = 0, used = 0; i < sensor_ntypes() &&
+		    used < sizeof(types); i++)
+			used += (size_t)snprintf(types + used,
+			    sizeof(types) - used, "%s%s", i ? ", " : "",
+			    sensor_type_at(i)->name);
+		return fail(cx, s, "%s: unknown type \"%s\" (%s)", what, str,
+		    types);
+	}
+	t = sc->type;
+	sc->line = config_setting_source_line(es);
 
 	n = config_setting_length(es);
 	for (i = 0; i < n; i++) {
-		const char *name;
+		const char *opt_name;
 
 		s = config_setting_get_elem(es, (unsigned)i);
-		name = config_setting_name(s);
-		snprintf(what, sizeof(what), "sensors.%s.%s", sc->name, name);
-		for (j = 0; j < NOPTS(sensor_opts); j++)
-			if (strcmp(name, sensor_opts[j].name) == 0)
-				break;
-		if (j == NOPTS(sensor_opts))
+		opt_name = config_setting_name(s);
+		snprintf(what, sizeof(what), "sensors.%s.%s", sc->name,
+		    opt_name);
+		if (strcmp(opt_name, "name") == 0 ||
+		    strcmp(opt_name, "type") == 0)
+			continue;
+		if (!known_sensor_option(opt_name))
 			return fail(cx, s, "%s: unknown option", what);
-		if ((sensor_opts[j].types & (1u << sc->type)) == 0)
+		if (t->legs && (strcmp(opt_name, "mount") == 0 ||
+		    strcmp(opt_name, "leg_axis") == 0)) {
+			if (set_placement(cx, sc, opt_name, s, what) == -1)
+				return -1;
+			continue;
+		}
+		if ((set = find_setting(t, opt_name)) == NULL)
 			return fail(cx, s, "%s: not an option of a %s sensor",
-			    what, type_names[sc->type]);
-		if (set_sensor_option(cx, sc, &sensor_opts[j], s, what) == -1)
+			    what, t->name);
+		if (set_setting(cx, sc->settings.bytes, set, s, what) == -1)
 			return -1;
 	}
-	if (sc->type == SENSOR_REPLAY && sc->file[0] == '\0')
-		return fail(cx, es, "sensors.%s.file: a replay sensor needs "
-		    "the recording to play", sc->name);
-	if (sc->type == SENSOR_GPIO_MOTION && sc->gpio_line < 0)
-		return fail(cx, es, "sensors.%s.line: a gpio_motion sensor "
-		    "needs the GPIO line it is wired to (its offset on the "
-		    "chip: GPIO17 is line 17 on a Raspberry Pi)", sc->name);
+	if (t->check != NULL &&
+	    t->check(sc->settings.bytes, &opt, why, sizeof(why)) == -1) {
+		/* At the option if the entry has it, else at the entry. */
+		s = config_setting_get_member(es, opt);
+		return fail(cx, s ? s : es, "sensors.%s.%s: %s", sc->name,
+		    opt, why);
+	}
 	return 0;
 }
 
@@ -661,6 +686,144 @@ parse_sensors(struct ctx *cx, struct config *c, const config_setting_t *ls)
 		    (unsigned)i), i) == -1)
 			return -1;
 	c->nsensors = n;
+	return 0;
+}
+
+/*
+ * Why s cannot go into an MQTT topic, client id or login, or a JSON
+ * string (the discovery messages): NULL if it can.  UTF-8 as RFC 3629
+ * has it, without control characters (which MQTT forbids in topics).
+ */
+static const char *
+bad_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char lo, hi;
+	int more;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f)
+			return "a control character";
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		lo = 0x80, hi = 0xbf;
+		if (*p >= 0xc2 && *p <= 0xdf)
+			more = 1;
+		else if (*p >= 0xe0 && *p <= 0xef) {
+			more = 2;
+			lo = *p == 0xe0 ? 0xa0 : 0x80;	/* not overlong */
+			hi = *p == 0xed ? 0x9f : 0xbf;	/* no surrogates */
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			more = 3;
+			lo = *p == 0xf0 ? 0x90 : 0x80;
+			hi = *p == 0xf4 ? 0x8f : 0xbf;	/* to U+10FFFF */
+		} else
+			return "invalid UTF-8";
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return "a control character";
+		if (p[1] < lo || p[1] > hi)
+			return "invalid UTF-8";
+		for (p += 2; --more > 0; p++)
+			if (*p < 0x80 || *p > 0xbf)
+				return "invalid UTF-8";
+	}
+	return NULL;
+}
+
+/* Reads the start of a file named by an option: 0, or -1 with why. */
+static int
+peek_file(const char *path, char *buf, size_t bufsz, size_t *len,
+    const char **why)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		return -1;
+	}
+	while (*len < bufsz - 1 && (n = read(fd, buf + *len, bufsz - 1 -
+	    *len)) > 0)
+		*len += (size_t)n;
+	buf[*len] = '\0';
+	close(fd);
+	return 0;
+}
+
+/*
+ * The files MQTT reads when the client is made, checked now: a file that
+ * is missing or not what it should be is a mistake in the configuration,
+ * found by --check-config and refused by a reload alike.
+ */
+/* The setting at path, or the file for a message without a line. */
+static const config_setting_t *
+at(const char *path, config_t *cf)
+{
+	const config_setting_t *s = config_lookup(cf, path);
+
+	return s != NULL ? s : config_root_setting(cf);
+}
+
+static int
+check_mqtt_files(struct ctx *cx, const struct mqtt_conf *m, config_t *cf)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+		const char	*begin, *end, *what;
+	} files[] = {
+		{ "ca_file", offsetof(struct mqtt_conf, ca_file),
+		    "-----BEGIN CERTIFICATE-----", NULL, "a PEM certificate" },
+		{ "cert_file", offsetof(struct mqtt_conf, cert_file),
+		    "-----BEGIN CERTIFICATE-----", NULL, "a PEM certificate" },
+		{ "key_file", offsetof(struct mqtt_conf, key_file),
+		    "-----BEGIN ", "PRIVATE KEY-----", "a PEM private key" },
+	};
+	char buf[65536], opt[32];
+	const char *path, *why;
+	size_t i, len, line;
+
+	if (m->password_file[0] != '\0') {
+		if (m->username[0] == '\0')
+			return fail(cx, at("mqtt.password_file", cf),
+			    "mqtt.password_file: set without mqtt.username, "
+			    "it would not be used");
+		if (peek_file(m->password_file, buf, 1024, &len, &why) == -1)
+			return fail(cx, at("mqtt.password_file", cf),
+			    "mqtt.password_file: %s: %s", m->password_file,
+			    why);
+		line = strcspn(buf, "\r\n");
+		buf[line] = '\0';
+		if (line == 0 || line > 255 || memchr(buf, '\0', line) ||
+		    bad_text(buf) != NULL)
+			return fail(cx, at("mqtt.password_file", cf),
+			    "mqtt.password_file: %s: not a password file (the "
+			    "password alone on its first line, 1 to 255 "
+			    "characters, no control characters)",
+			    m->password_file);
+	}
+	for (i = 0; i < NOPTS(files); i++) {
+		path = (const char *)m + files[i].offset;
+		if (path[0] == '\0')
+			continue;
+		snprintf(opt, sizeof(opt), "mqtt.%s", files[i].name);
+		if (peek_file(path, buf, sizeof(buf), &len, &why) == -1)
+			return fail(cx, at(opt, cf), "%s: %s: %s", opt, path,
+			    why);
+		if (strstr(buf, files[i].begin) == NULL || (files[i].end !=
+		    NULL && strstr(buf, files[i].end) == NULL))
+			return fail(cx, at(opt, cf), "%s: %s: not %s (%s...)",
+			    opt, path, files[i].what, files[i].begin);
+	}
 	return 0;
 }
 
@@ -687,6 +850,33 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 		return fail(cx, AT("device.id"), "device.id: \"%s\": use lower "
 		    "case letters, digits, _ and - (it names MQTT topics)",
 		    c->device_id);
+	{
+		static const struct {
+			const char	*name;
+			size_t		 offset;
+		} texts[] = {
+			{ "device.name", offsetof(struct config, device_name) },
+			{ "mqtt.host", offsetof(struct config, mqtt.host) },
+			{ "mqtt.client_id", offsetof(struct config,
+			    mqtt.client_id) },
+			{ "mqtt.username", offsetof(struct config,
+			    mqtt.username) },
+			{ "mqtt.base_topic", offsetof(struct config,
+			    mqtt.base_topic) },
+			{ "mqtt.discovery_prefix", offsetof(struct config,
+			    mqtt.discovery_prefix) },
+		};
+		const char *why;
+		size_t i;
+
+		/* Before they are quoted in a message below. */
+		for (i = 0; i < NOPTS(texts); i++)
+			if ((why = bad_text((const char *)c +
+			    texts[i].offset)) != NULL)
+				return fail(cx, AT(texts[i].name), "%s: %s "
+				    "(MQTT and Home Assistant take UTF-8 "
+				    "text)", texts[i].name, why);
+	}
 	if (!valid_topic(c->mqtt.base_topic))
 		return fail(cx, AT("mqtt.base_topic"), "mqtt.base_topic: \"%s\" "
 		    "is not a topic prefix (no + or #, no / at either end)",
@@ -695,6 +885,10 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 		return fail(cx, AT("mqtt.discovery_prefix"),
 		    "mqtt.discovery_prefix: \"%s\" is not a topic prefix",
 		    c->mqtt.discovery_prefix);
+	if (!valid_topic(c->mqtt.ha_status_topic))
+		return fail(cx, AT("mqtt.ha_status_topic"),
+		    "mqtt.ha_status_topic: \"%s\" is not a topic",
+		    c->mqtt.ha_status_topic);
 	if (c->mqtt.host[0] == '\0')
 		return fail(cx, AT("mqtt.host"), "mqtt.host: empty");
 	if (c->mqtt.tls_version[0] != '\0' &&
@@ -706,6 +900,8 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 		return fail(cx, AT(c->mqtt.cert_file[0] ? "mqtt.cert_file" :
 		    "mqtt.key_file"), "mqtt: cert_file and key_file go "
 		    "together");
+	if (c->mqtt.enabled && check_mqtt_files(cx, &c->mqtt, cf) == -1)
+		return -1;
 	if (c->state_dir[0] != '/')
 		return fail(cx, AT("storage.state_dir"), "storage.state_dir: "
 		    "\"%s\" is not an absolute path", c->state_dir);
@@ -773,24 +969,95 @@ share_settings(struct config *c)
 	m->cramp.end_quiet_s = a->cramp.end_quiet_s;
 }
 
+/*
+ * The file's text, its relative @include paths made paths from its own
+ * folder: the service runs in /, a hand in the folder, and both must
+ * read the same.  (libconfig 1.5 can only put one folder before every
+ * include, absolute ones too.)  NULL if it cannot be read.
+ */
+static char *
+read_config_text(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *line, *q;
+	size_t dirlen = slash == NULL ? 0 : (size_t)(slash - path) + 1;
+	size_t len = 0, cap = 0, n, out = 0, extra = 0;
+	char *in = NULL, *text, *b;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	do {
+		if (len + 4096 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			if ((b = realloc(in, cap + 1)) == NULL)
+				goto fail;
+			in = b;
+		}
+		len += n = fread(in + len, 1, cap - len, f);
+	} while (n > 0);
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	f = NULL;
+	in[len] = '\0';
+	for (line = in; line != NULL; line = strchr(line, '\n'),
+	    line = line ? line + 1 : NULL)
+		extra += dirlen;	/* at most one include a line */
+	if ((text = malloc(len + extra + 1)) == NULL)
+		goto fail;
+	for (line = in; *line != '\0'; line = q) {
+		const char *p = line + strspn(line, " \t");
+
+		q = strchr(line, '\n');
+		q = q ? q + 1 : line + strlen(line);
+		memcpy(text + out, line, (size_t)(q - line));
+		if (strncmp(p, "@include", 8) != 0 || dirlen == 0)
+			goto next;
+		p += 8 + strspn(p + 8, " \t");
+		if (*p != '"' || p[1] == '/')
+			goto next;
+		/* The folder goes in after the quote. */
+		n = (size_t)(p + 1 - line);
+		memcpy(text + out + n, path, dirlen);
+		memcpy(text + out + n + dirlen, p + 1, (size_t)(q - p - 1));
+		out += dirlen;
+next:
+		out += (size_t)(q - line);
+	}
+	text[out] = '\0';
+	free(in);
+	return text;
+fail:
+	if (f != NULL)
+		fclose(f);
+	free(in);
+	return NULL;
+}
+
 int
 config_load(struct config *c, const char *path, char *err,
     unsigned long errsz)
 {
 	struct ctx cx = { path, err, errsz };
 	const config_setting_t *root, *s;
+	char *text = NULL;
 	config_t cf;
 	size_t j;
 	int i, n, r = -1;
 
 	config_defaults(c);
 	if (strlen(path) >= sizeof(c->path)) {
-		snprintf(err, errsz, "%s: path too long", path);
+		snprintf(err, errsz, "%.100s...: path too long (%zu bytes)",
+		    path, strlen(path));
 		return -1;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	config_init(&cf);
-	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+	if ((text = read_config_text(path)) == NULL) {
+		snprintf(err, errsz, "%s: cannot read the file", path);
+		goto done;
+	}
+	if (config_read_string(&cf, text) != CONFIG_TRUE) {
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			snprintf(err, errsz, "%s: cannot read the file", path);
 		else
@@ -829,6 +1096,7 @@ config_load(struct config *c, const char *path, char *err,
 	c->hydration.night_end_min = c->night_end_min;
 	r = check_whole(&cx, c, &cf);
 done:
+	free(text);
 	config_destroy(&cf);
 	return r;
 }
@@ -849,6 +1117,7 @@ config_list_options(void (*fn)(const char *name, void *ctx), void *ctx)
 {
 	char name[64];
 	size_t i, j;
+	int t, u;
 
 	for (i = 0; i < NOPTS(groups); i++)
 		for (j = 0; j < groups[i].nopts; j++) {
@@ -856,9 +1125,25 @@ config_list_options(void (*fn)(const char *name, void *ctx), void *ctx)
 			    groups[i].opts[j].name);
 			fn(name, ctx);
 		}
-	for (j = 0; j < NOPTS(sensor_opts); j++) {
-		snprintf(name, sizeof(name), "sensors.%s", sensor_opts[j].name);
+	for (j = 0; j < NOPTS(common_sensor_opts); j++) {
+		snprintf(name, sizeof(name), "sensors.%s",
+		    common_sensor_opts[j]);
 		fn(name, ctx);
+	}
+	for (t = 0; t < sensor_ntypes(); t++) {
+		const struct sensor_type *type = sensor_type_at(t);
+
+		for (j = 0; j < type->nsettings; j++) {
+			const char *opt = type->settings[j].name;
+
+			for (u = 0; u < t; u++)
+				if (find_setting(sensor_type_at(u), opt))
+					break;
+			if (u < t)
+				continue;	/* listed already */
+			snprintf(name, sizeof(name), "sensors.%s", opt);
+			fn(name, ctx);
+		}
 	}
 }
 

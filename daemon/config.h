@@ -1,5 +1,5 @@
 /*
- * The configuration (DESIGN 3.4): one libconfig file parsed and checked
+ * The configuration (design.md 3.4): one libconfig file parsed and checked
  * in full into a struct config.  A reload builds a new one and swaps it in
  * only when it is valid.
  */
@@ -7,52 +7,35 @@
 #define LEGWATCH_CONFIG_H
 
 #include <limits.h>
+#include <stddef.h>
 
 #include "hydration.h"
 #include "leg.h"
 #include "motion.h"
 #include "plm.h"
-#include "../sensors/gpio.h"
+#include "sensors/gpio.h"
+#include "sensors/sensor.h"
 
 #define CONFIG_MAX_SENSORS	16
 #define CONFIG_NAME_MAX		32
 #define CONFIG_STR_MAX		256
 #define CONFIG_ERR_MAX		512
 
-enum sensor_type {
-	SENSOR_MPU6050,
-	SENSOR_ADXL345,
-	SENSOR_GPIO_MOTION,
-	SENSOR_DS18B20,
-	SENSOR_SHT3X,
-	SENSOR_BME280,
-	SENSOR_REPLAY,
-	SENSOR_TYPE_COUNT
-};
-
+/*
+ * A sensor entry: what detection needs of it, and its type's own
+ * settings (sensors/sensor.h), parsed by the registry's description.
+ */
 struct sensor_conf {
-	char			name[CONFIG_NAME_MAX];
-	enum sensor_type	type;
-	char			file[PATH_MAX];	/* replay */
-	double			speed;		/* replay: 0 = as fast as it can */
-	enum mount		mount;
-	char			leg_axis[4];	/* "x", "-y", ... */
-	double			axis[3];
-	int			line;		/* in the config file */
-	/* I2C chips */
-	int			bus;		/* /dev/i2c-<bus> */
-	int			address;	/* 7-bit */
-	int			rate_hz;	/* accelerometers */
-	int			range_g;	/* accelerometers: full scale */
-	double			interval_s;	/* thermometers */
-	/* GPIO: gpio_motion's input, or an accelerometer's interrupt */
-	char			chip[64];
-	int			gpio_line;	/* -1: none */
-	int			active_low;
-	enum gpio_bias		bias;
-	int			debounce_ms;
-	/* 1-Wire */
-	char			w1_device[32];	/* "28-..." or "auto" */
+	char				 name[CONFIG_NAME_MAX];
+	const struct sensor_type	*type;
+	enum mount			 mount;
+	char				 leg_axis[4];	/* "x", "-y", ... */
+	double				 axis[3];
+	int				 line;		/* in the config file */
+	union {
+		max_align_t		 align;
+		unsigned char		 bytes[SENSOR_SETTINGS_MAX];
+	}				 settings;
 };
 
 /* The nightstand: the reminder LED, the buzzer and the button. */
@@ -82,6 +65,7 @@ struct mqtt_conf {
 	char	tls_version[16];
 	char	base_topic[CONFIG_STR_MAX];
 	char	discovery_prefix[CONFIG_STR_MAX];
+	char	ha_status_topic[CONFIG_STR_MAX]; /* Home Assistant's birth */
 	int	discovery;
 };
 
@@ -107,8 +91,15 @@ void		 config_defaults(struct config *conf);
 /* 0, or -1 with "FILE:LINE: option: what is wrong" in err. */
 int		 config_load(struct config *conf, const char *path, char *err,
 		    unsigned long errsz);
-const char	*sensor_type_name(enum sensor_type type);
-int		 sensor_type_from_name(const char *name, enum sensor_type *type);
+/*
+ * A sensor entry of that name and type with the type's defaults, as a
+ * file that says no more would give: its settings, or NULL for a type
+ * there is none of.
+ */
+void		*config_sensor_init(struct sensor_conf *sc, const char *name,
+		    const char *type);
+/* A replay entry's settings; NULL for a device. */
+const struct replay_settings *config_replay(const struct sensor_conf *sc);
 /* Per-sensor detection parameters: the defaults with the sensor's mount. */
 void		 config_leg_params(const struct config *conf,
 		    const struct sensor_conf *sc, struct leg_params *out);

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -5,6 +6,11 @@
 #include <jansson.h>
 
 #include "discovery.h"
+#include "log.h"
+#include "statefile.h"
+
+/* What was announced, in the state directory: what to remove later. */
+#define ANNOUNCED_FILE	"discovery.json"
 
 #ifndef LEGWATCH_VERSION
 #define LEGWATCH_VERSION "0"
@@ -20,35 +26,52 @@ struct entity {
 	const char	*state_class;
 	const char	*icon;
 	const char	*command;	/* B/set/<command>, or NULL */
+	const char	*category;	/* entity_category, or NULL */
+	int		 precision;	/* suggested decimals, -1 none */
 };
 
 static const struct entity entities[] = {
 	{ "sensor", "plm_tonight", "PLMs tonight", "plm_tonight", NULL, NULL,
-	    "measurement", "mdi:shoe-print", NULL },
+	    "measurement", "mdi:shoe-print", NULL, NULL, 0 },
 	{ "sensor", "lm_tonight", "Leg movements tonight", "lm_tonight", NULL,
-	    NULL, "measurement", "mdi:walk", NULL },
+	    NULL, "measurement", "mdi:walk", NULL, NULL, 0 },
 	{ "sensor", "cramps_tonight", "Cramps tonight", "cramps_tonight", NULL,
-	    NULL, "measurement", "mdi:flash-alert", NULL },
+	    NULL, "measurement", "mdi:flash-alert", NULL, NULL, 0 },
 	{ "sensor", "plm_index_last_night", "PLM index last night",
 	    "plm_index_last_night", "/h", NULL, "measurement",
-	    "mdi:chart-bell-curve", NULL },
+	    "mdi:chart-bell-curve", NULL, NULL, 1 },
 	{ "sensor", "plm_index_week", "PLM index, 7-night median",
 	    "plm_index_week", "/h", NULL, "measurement",
-	    "mdi:chart-timeline-variant", NULL },
+	    "mdi:chart-timeline-variant", NULL, NULL, 1 },
+	/* What the index is per: out-of-bed time is left out. */
+	{ "sensor", "hours_in_bed_last_night", "Hours in bed last night",
+	    "hours_in_bed_last_night", "h", "duration", "measurement",
+	    "mdi:bed", NULL, NULL, 1 },
+	/* The suggested immobilization test: START, STOP, running. */
+	{ "binary_sensor", "sit_running", "Immobilization test running",
+	    "sit_running", NULL, "running", NULL, "mdi:seat-recline-normal",
+	    NULL, NULL, -1 },
+	{ "button", "sit_start", "Start immobilization test", NULL, NULL,
+	    NULL, NULL, "mdi:timer-play-outline", "sit", NULL, -1 },
+	{ "button", "sit_stop", "Stop immobilization test", NULL, NULL,
+	    NULL, NULL, "mdi:timer-stop-outline", "sit", NULL, -1 },
 	{ "sensor", "water_today", "Water today", "water_today_ml", "mL",
-	    "volume", "total_increasing", "mdi:cup-water", NULL },
+	    "volume", "total_increasing", "mdi:cup-water", NULL, NULL, 0 },
 	{ "binary_sensor", "restless", "Restless now", "restless", NULL, NULL,
-	    NULL, "mdi:run", NULL },
+	    NULL, "mdi:run", NULL, NULL, -1 },
 	{ "binary_sensor", "reminder", "Drink reminder", "reminder", NULL,
-	    NULL, NULL, "mdi:cup-water", NULL },
+	    NULL, NULL, "mdi:cup-water", NULL, NULL, -1 },
+	/* The device's health, not the sleeper's: HA lists it apart. */
 	{ "binary_sensor", "sensor_problem", "Sensor problem",
-	    "sensor_problem", NULL, "problem", NULL, NULL, NULL },
+	    "sensor_problem", NULL, "problem", NULL, NULL, NULL, "diagnostic",
+	    -1 },
+	/* A setting of the device, not a reading. */
 	{ "switch", "monitoring", "Monitoring", "monitoring", NULL, NULL, NULL,
-	    "mdi:bed-clock", "monitoring" },
+	    "mdi:bed-clock", "monitoring", "config", -1 },
 	{ "button", "drank", "Drank a glass", NULL, NULL, NULL, NULL,
-	    "mdi:cup-water", "drank" },
+	    "mdi:cup-water", "drank", NULL, -1 },
 	{ "button", "snooze", "Snooze reminder", NULL, NULL, NULL, NULL,
-	    "mdi:alarm-snooze", "snooze" },
+	    "mdi:alarm-snooze", "snooze", NULL, -1 },
 };
 
 void
@@ -123,7 +146,9 @@ entity_config(const struct entity *e, const char *base)
 		json_object_set_new(o, "command_topic", json_string(topic));
 	}
 	if (strcmp(e->component, "button") == 0)
-		json_object_set_new(o, "payload_press", json_string("PRESS"));
+		json_object_set_new(o, "payload_press", json_string(
+		    strcmp(e->object, "sit_start") == 0 ? "START" :
+		    strcmp(e->object, "sit_stop") == 0 ? "STOP" : "PRESS"));
 	if (strcmp(e->component, "switch") == 0 ||
 	    strcmp(e->component, "binary_sensor") == 0) {
 		json_object_set_new(o, "payload_on", json_string("ON"));
@@ -140,6 +165,13 @@ entity_config(const struct entity *e, const char *base)
 		    json_string(e->state_class));
 	if (e->icon)
 		json_object_set_new(o, "icon", json_string(e->icon));
+	if (e->category)
+		json_object_set_new(o, "entity_category",
+		    json_string(e->category));
+	/* Home Assistant takes it for sensors only. */
+	if (e->precision >= 0 && strcmp(e->component, "sensor") == 0)
+		json_object_set_new(o, "suggested_display_precision",
+		    json_integer(e->precision));
 	return o;
 }
 
@@ -162,10 +194,10 @@ discovery_build(const struct config *conf, const char *const *temps,
 	/* Events are an event entity; movements are not (too many). */
 	snprintf(topic, sizeof(topic), "%s/event", base);
 	if (add(msgs, &n, conf, "event", "events", json_pack(
-	    "{s:s,s:s,s:[s,s,s,s,s,s,s],s:s}", "name", "Events",
+	    "{s:s,s:s,s:[s,s,s,s,s,s,s,s],s:s}", "name", "Events",
 	    "state_topic", topic, "event_types", "plm_series", "cramp_start",
 	    "cramp", "night_summary", "hydration_reminder", "sensor_fault",
-	    "sensor_ok", "icon", "mdi:bell-ring")) == -1)
+	    "sensor_ok", "sit_result", "icon", "mdi:bell-ring")) == -1)
 		goto fail;
 	for (i = 0; i < ntemps; i++) {
 		snprintf(object, sizeof(object), "temperature_%s", temps[i]);
@@ -174,10 +206,10 @@ discovery_build(const struct config *conf, const char *const *temps,
 		snprintf(tmpl, sizeof(tmpl),
 		    "{{ value_json.temperature['%s'] }}", temps[i]);
 		if (add(msgs, &n, conf, "sensor", object, json_pack(
-		    "{s:s,s:s,s:s,s:s,s:s,s:s}", "name", name, "state_topic",
+		    "{s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "name", name, "state_topic",
 		    topic, "value_template", tmpl, "unit_of_measurement", "°C",
 		    "device_class", "temperature", "state_class",
-		    "measurement")) == -1)
+		    "measurement", "suggested_display_precision", 1)) == -1)
 			goto fail;
 	}
 	*out = msgs;
@@ -195,4 +227,95 @@ discovery_free(struct discovery_msg *msgs, int n)
 	for (i = 0; i < n; i++)
 		free(msgs[i].payload);
 	free(msgs);
+}
+
+static int
+announced(const struct discovery_msg *msgs, int n, const char *topic)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (msgs[i].payload[0] != '\0' &&
+		    strcmp(msgs[i].topic, topic) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+remember(const struct statedir *sd, const struct discovery_msg *msgs,
+    int n)
+{
+	char err[512], *text;
+	json_t *o, *topics;
+	size_t len;
+	int i;
+
+	if ((topics = json_array()) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (msgs[i].payload[0] != '\0')
+			json_array_append_new(topics, json_string(msgs[i].topic));
+	if ((o = json_pack("{s:o}", "announced", topics)) == NULL)
+		return;
+	/* Too long to be read back (prefixes of hundreds of bytes). */
+	text = json_dumps(o, JSON_INDENT(1));
+	len = text ? strlen(text) : STATEFILE_MAX;
+	free(text);
+	if (len >= STATEFILE_MAX - 1) {
+		log_warn("%s/%s: the topics announced do not fit; entities "
+		    "removed later may stay in Home Assistant", sd->path,
+		    ANNOUNCED_FILE);
+		json_decref(o);
+		return;
+	}
+	if (statefile_write(sd, ANNOUNCED_FILE, o, err, sizeof(err)) == -1)
+		log_warn("%s; entities removed later may stay in Home "
+		    "Assistant", err);
+}
+
+int
+discovery_retire(const struct statedir *sd, struct discovery_msg **msgs,
+    int n)
+{
+	char text[STATEFILE_MAX + 1], path[PATH_MAX], err[512];
+	struct discovery_msg *m;
+	json_error_t je;
+	json_t *o, *topics, *t;
+	size_t len, i;
+	int r;
+
+	r = statefile_read(sd, ANNOUNCED_FILE, text, &len, path,
+	    sizeof(path), err, sizeof(err));
+	if (r < 0)
+		log_warn("%s; entities no longer announced may stay in Home "
+		    "Assistant", err);
+	if (r != 1)
+		goto save;
+	if ((o = json_loadb(text, len, 0, &je)) == NULL) {
+		log_warn("%s:%d: %s; ignored", path, je.line, je.text);
+		goto save;
+	}
+	topics = json_object_get(o, "announced");
+	if (!json_is_array(topics))
+		log_warn("%s: announced: expected a list of topics; ignored",
+		    path);
+	json_array_foreach(topics, i, t) {
+		const char *topic = json_string_value(t);
+
+		if (topic == NULL || strlen(topic) >= sizeof(m->topic) ||
+		    announced(*msgs, n, topic))
+			continue;
+		if ((m = realloc(*msgs, (size_t)(n + 1) * sizeof(*m))) == NULL)
+			break;
+		*msgs = m;
+		snprintf(m[n].topic, sizeof(m[n].topic), "%s", topic);
+		if ((m[n].payload = strdup("")) == NULL)
+			break;
+		log_info("mqtt: %s is no longer announced: removed", topic);
+		n++;
+	}
+	json_decref(o);
+save:
+	remember(sd, *msgs, n);
+	return n;
 }

@@ -17,6 +17,7 @@ static const char *const type_names[EVENT_TYPE_COUNT] = {
 	[EVENT_HYDRATION_REMINDER] = "hydration_reminder",
 	[EVENT_SENSOR_FAULT] = "sensor_fault",
 	[EVENT_SENSOR_OK] = "sensor_ok",
+	[EVENT_SIT_RESULT] = "sit_result",
 };
 
 const char *
@@ -134,6 +135,10 @@ event_to_json(const struct event *ev)
 	}
 	switch (ev->type) {
 	case EVENT_LEG_MOVEMENT:
+		r |= set(obj, "peak_g", json_ms(ev->peak_g));
+		r |= set(obj, "posture_change",
+		    json_boolean(ev->posture_change));
+		break;
 	case EVENT_BODY_MOVEMENT:
 	case EVENT_CRAMP:
 		r |= set(obj, "peak_g", json_ms(ev->peak_g));
@@ -144,6 +149,7 @@ event_to_json(const struct event *ev)
 		break;
 	case EVENT_NIGHT_SUMMARY:
 		r |= set(obj, "hours", json_ms(n->hours));
+		r |= set(obj, "hours_in_bed", json_ms(n->hours_in_bed));
 		r |= set(obj, "lm_count", json_integer(n->lm_count));
 		r |= set(obj, "plm_count", json_integer(n->plm_count));
 		r |= set(obj, "plm_index",
@@ -164,6 +170,17 @@ event_to_json(const struct event *ev)
 	case EVENT_SENSOR_FAULT:
 	case EVENT_SENSOR_OK:
 		r |= set(obj, "error", json_string(ev->text));
+		break;
+	case EVENT_SIT_RESULT:
+		r |= set(obj, "lm_count", json_integer(ev->sit.lm_count));
+		r |= set(obj, "plm_count", json_integer(ev->sit.plm_count));
+		r |= set(obj, "lm_index",
+		    json_real(round(ev->sit.lm_index * 10.0) / 10.0));
+		r |= set(obj, "plmw_index",
+		    json_real(round(ev->sit.plmw_index * 10.0) / 10.0));
+		r |= set(obj, "valid", json_boolean(ev->sit.valid));
+		if (!ev->sit.valid)
+			r |= set(obj, "reason", json_string(ev->text));
 		break;
 	default:
 		break;

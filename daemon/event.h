@@ -1,4 +1,4 @@
-/* The event stream (DESIGN 3.2): what every sink receives. */
+/* The event stream (design.md 3.2): what every sink receives. */
 #ifndef LEGWATCH_EVENT_H
 #define LEGWATCH_EVENT_H
 
@@ -12,6 +12,7 @@ enum event_type {
 	EVENT_HYDRATION_REMINDER,
 	EVENT_SENSOR_FAULT,
 	EVENT_SENSOR_OK,
+	EVENT_SIT_RESULT,
 	EVENT_TYPE_COUNT
 };
 
@@ -19,14 +20,25 @@ enum event_type {
 #define EVENT_TEXT_MAX	160
 
 struct night_figures {
-	double	hours;
+	double	hours;		/* the legs were watched */
+	double	hours_in_bed;	/* ... less the time out of bed */
 	int	lm_count;
 	int	plm_count;
-	double	plm_index;
+	double	plm_index;	/* per hour in bed */
 	int	plm_series;
 	int	cramp_count;
+	int	body_count;	/* not in the JSON: the readable summary's */
 	double	temp_min_c;	/* NAN without a temperature sensor */
 	double	temp_max_c;
+};
+
+/* A suggested immobilization test. */
+struct sit_figures {
+	int	lm_count;
+	int	plm_count;
+	double	lm_index;	/* per hour of the test */
+	double	plmw_index;
+	int	valid;		/* else text says why not */
 };
 
 struct event {
@@ -36,9 +48,11 @@ struct event {
 	double			end;
 	char			sensor[EVENT_NAME_MAX];
 	double			peak_g;		/* movements and cramps */
+	int			posture_change;	/* leg_movement */
 	int			count;		/* plm_series */
 	double			mean_imi;	/* plm_series */
 	struct night_figures	night;		/* night_summary */
+	struct sit_figures	sit;		/* sit_result */
 	int			water_ml;	/* hydration_reminder */
 	int			goal_ml;
 	int			quiet;		/* LED only */

@@ -7,6 +7,7 @@
 
 #include "fleet.h"
 #include "log.h"
+#include "worker.h"
 
 /*
  * A first failure is retried soon (an I2C glitch, a bounced cable): only
@@ -138,7 +139,7 @@ member_emit(void *ctx, int index, const struct sample *in)
 		    why, sizeof(why)) == -1) {
 			if (!m->said_unrecordable)
 				log_warn("%s: samples dropped, they cannot be "
-				    "recorded: %s", m->s.conf->name, why);
+				    "recorded: %s", m->s.name, why);
 			m->said_unrecordable = 1;
 			return;
 		}
@@ -166,7 +167,7 @@ open_recording(struct fleet_member *m, const char *path, char *err,
 	}
 	if (ftell(m->rec) == 0)
 		fprintf(m->rec, "# legwatchd %s: sensor %s (%s)\n%s\n",
-		    LEGWATCH_VERSION, m->s.conf->name, m->s.ops->type,
+		    LEGWATCH_VERSION, m->s.name, m->s.ops->type,
 		    recording_header(m->s.ops->kind));
 	return 0;
 }
@@ -197,14 +198,14 @@ fleet_init(struct fleet *f, const struct config *conf, const char *record,
 		const struct sensor_conf *sc = &conf->sensors[i];
 		struct fleet_member *m = &f->m[i];
 
-		if ((m->s.ops = sensor_lookup(sensor_type_name(sc->type))) ==
-		    NULL) {
+		if ((m->s.ops = sc->type->ops) == NULL) {
 			snprintf(err, errsz, "%s:%d: sensors.%s: no driver for "
 			    "%s sensors", conf->path, sc->line, sc->name,
-			    sensor_type_name(sc->type));
+			    sc->type->name);
 			goto fail;
 		}
-		m->s.conf = sc;
+		m->s.name = sc->name;
+		m->s.settings = sc->settings.bytes;
 		m->s.index = i;
 		m->s.emit = member_emit;
 		m->s.ctx = f;
@@ -247,11 +248,11 @@ failed(struct fleet *f, struct fleet_member *m, const struct sensor_clock *now)
 		    RETRY_MAX_S);
 	m->retry_at = now->mono + wait;
 	if (m->failures >= FAULT_AFTER && !m->reported) {
-		log_err("%s: %s (retrying)", m->s.conf->name, m->s.error);
+		log_err("%s: %s (retrying)", m->s.name, m->s.error);
 		m->reported = 1;
 		f->fault(f->ctx, m->s.index, 1, m->s.error);
 	} else
-		log_info("%s: %s (retry in %.1f s)", m->s.conf->name,
+		log_info("%s: %s (retry in %.1f s)", m->s.name,
 		    m->s.error, wait);
 }
 
@@ -260,17 +261,143 @@ working(struct fleet *f, struct fleet_member *m)
 {
 	m->failures = 0;
 	if (m->reported) {
-		log_notice("%s: working again", m->s.conf->name);
+		log_notice("%s: working again", m->s.name);
 		m->reported = 0;
 		f->fault(f->ctx, m->s.index, 0, "");
 	}
+}
+
+/*
+ * What a blocking driver's read brings: a reading or two; more are
+ * dropped (counted as an overflow).
+ */
+#define OFF_LOOP_MAX	8
+
+struct fleet_read {
+	struct worker_job	 job;
+	struct fleet		*f;
+	int			 index;
+	struct sensor		 s;	/* the member's, while out */
+	struct sensor_clock	 now;
+	int			 rc;
+	int			 back;
+	int			 n;
+	struct sample		 got[OFF_LOOP_MAX];
+};
+
+static void
+off_loop_emit(void *ctx, int index, const struct sample *s)
+{
+	struct fleet_read *r = ctx;
+
+	(void)index;
+	if (r->n < OFF_LOOP_MAX)
+		r->got[r->n++] = *s;
+	else
+		r->s.overflows++;
+}
+
+static void
+off_loop_run(struct worker_job *job)
+{
+	struct fleet_read *r = (struct fleet_read *)job;
+
+	r->rc = r->s.ops->read(&r->s, &r->now);
+}
+
+/* Back on the loop: the next fleet_service takes it. */
+static void
+off_loop_done(struct worker_job *job)
+{
+	((struct fleet_read *)job)->back = 1;
+}
+
+/* The fleet closed while it was out: the sensor is the job's to close. */
+static void
+off_loop_drop(struct worker_job *job)
+{
+	struct fleet_read *r = (struct fleet_read *)job;
+
+	r->s.ops->close(&r->s);
+	free(r);
+}
+
+static void finish_read(struct fleet *, struct fleet_member *,
+    const struct sensor_clock *, int);
+
+/*
+ * Sends a blocking driver's read to a worker.  Where no thread can be
+ * had, it runs here: late samples beat none.
+ */
+static void
+read_off_loop(struct fleet *f, struct fleet_member *m,
+    const struct sensor_clock *now)
+{
+	struct fleet_read *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto here;
+	r->job.run = off_loop_run;
+	r->job.done = off_loop_done;
+	r->job.drop = off_loop_drop;
+	r->f = f;
+	r->index = m->s.index;
+	r->s = m->s;
+	r->s.emit = off_loop_emit;
+	r->s.ctx = r;
+	r->now = *now;
+	if (worker_start(&r->job) == -1) {
+		log_warn("%s: no thread for the read (%s): it blocks the loop",
+		    m->s.name, strerror(errno));
+		free(r);
+		goto here;
+	}
+	m->out = r;
+	return;
+here:
+	finish_read(f, m, now, m->s.ops->read(&m->s, now));
+}
+
+/*
+ * A read that came back: the sensor is the member's again, and its
+ * samples are stamped now, when they arrived, so that they never fall
+ * behind what detection was handed meanwhile.
+ */
+static void
+take_back(struct fleet *f, struct fleet_member *m,
+    const struct sensor_clock *now)
+{
+	struct fleet_read *r = m->out;
+	int i;
+
+	m->out = NULL;
+	m->s = r->s;
+	m->s.emit = member_emit;
+	m->s.ctx = f;
+	for (i = 0; i < r->n; i++) {
+		r->got[i].t = now->unix;
+		member_emit(f, m->s.index, &r->got[i]);
+	}
+	finish_read(f, m, now, r->rc);
+	free(r);
 }
 
 static void
 read_member(struct fleet *f, struct fleet_member *m,
     const struct sensor_clock *now)
 {
-	if (m->s.ops->read(&m->s, now) == -1) {
+	if (m->s.ops->blocking)
+		read_off_loop(f, m, now);
+	else
+		finish_read(f, m, now, m->s.ops->read(&m->s, now));
+}
+
+/* What a read's outcome says of the sensor. */
+static void
+finish_read(struct fleet *f, struct fleet_member *m,
+    const struct sensor_clock *now, int rc)
+{
+	if (rc == -1) {
 		failed(f, m, now);
 		return;
 	}
@@ -280,8 +407,9 @@ read_member(struct fleet *f, struct fleet_member *m,
 		failed(f, m, now);
 		return;
 	}
-	if (m->s.ops->kind == REC_ACCEL && m->same_last - m->same_since >=
-	    FROZEN_S) {
+	/* Judged on fresh samples: a read that brought none says nothing. */
+	if (m->s.ops->kind == REC_ACCEL && m->data_mono == now->mono &&
+	    m->same_last - m->same_since >= FROZEN_S) {
 		sensor_fail(&m->s, "%s: the same reading, to the last bit, for "
 		    "%.0f s: its data is stuck", m->s.ops->type,
 		    m->same_last - m->same_since);
@@ -290,7 +418,7 @@ read_member(struct fleet *f, struct fleet_member *m,
 	}
 	if (m->s.overflows != m->overflows_seen) {
 		log_warn("%s: the sensor's FIFO overflowed: samples were lost "
-		    "(%lu times so far)", m->s.conf->name, m->s.overflows);
+		    "(%lu times so far)", m->s.name, m->s.overflows);
 		m->overflows_seen = m->s.overflows;
 	}
 	/*
@@ -326,6 +454,11 @@ fleet_service(struct fleet *f, const struct sensor_clock *wall,
 		struct fleet_member *m = &f->m[i];
 		int readable = 0;
 
+		if (m->out != NULL) {
+			if (m->out->back)
+				take_back(f, m, now);
+			continue;
+		}
 		if (!m->open) {
 			if (now->mono < m->retry_at)
 				continue;
@@ -340,7 +473,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *wall,
 				continue;
 			}
 			m->open = 1;
-			log_info("%s: %s sensor open", m->s.conf->name,
+			log_info("%s: %s sensor open", m->s.name,
 			    m->s.ops->type);
 			/*
 			 * Nothing it measures predates this: until its first
@@ -370,7 +503,7 @@ fleet_pollfds(const struct fleet *f, struct pollfd *pfd, int max)
 	int i, n = 0;
 
 	for (i = 0; i < f->n && n < max; i++)
-		if (f->m[i].open && f->m[i].s.fd >= 0)
+		if (f->m[i].open && f->m[i].out == NULL && f->m[i].s.fd >= 0)
 			pfd[n++] = (struct pollfd){ f->m[i].s.fd, POLLIN, 0 };
 	return n;
 }
@@ -385,6 +518,10 @@ fleet_next_wake(const struct fleet *f)
 		const struct fleet_member *m = &f->m[i];
 		double t = m->open ? m->s.next_read : m->retry_at;
 
+		if (m->out != NULL && m->out->back)
+			return 0;	/* to be taken now */
+		if (m->out != NULL)
+			continue;	/* the worker's fd wakes the loop */
 		if ((!m->open || t > 0) && t < wake)
 			wake = t;
 	}
@@ -442,8 +579,13 @@ fleet_close(struct fleet *f)
 	for (i = 0; i < f->n; i++) {
 		struct fleet_member *m = &f->m[i];
 
-		if (m->open && m->s.ops != NULL)
+		if (m->out != NULL && m->out->back)
+			off_loop_drop(&m->out->job);
+		else if (m->out != NULL)	/* its sensor goes with it */
+			worker_drop(&m->out->job);
+		else if (m->open && m->s.ops != NULL)
 			m->s.ops->close(&m->s);
+		m->out = NULL;
 		m->open = 0;
 		if (m->rec != NULL && fclose(m->rec) == EOF)
 			log_err("%s: %s", m->rec_path, strerror(errno));

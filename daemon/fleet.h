@@ -11,15 +11,22 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "../sensors/sensor.h"
+#include "sensors/sensor.h"
 
 /* A sensor stopped (faulted = 1, with why) or came back (faulted = 0). */
 typedef void (*fleet_fault_fn)(void *ctx, int index, int faulted,
     const char *error);
 
+struct fleet_read;
+
 struct fleet_member {
 	struct sensor	 s;
 	int		 open;
+	/*
+	 * A blocking driver's read out on a worker (worker.h): while it
+	 * is, the job holds the sensor and the loop leaves s alone.
+	 */
+	struct fleet_read *out;
 	int		 failures;	/* in a row */
 	int		 reported;	/* a sensor_fault went out */
 	double		 retry_at;	/* monotonic */

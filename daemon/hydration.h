@@ -1,5 +1,5 @@
 /*
- * The hydration reminder scheduler (DESIGN 4.4).  Pure: the caller hands
+ * The hydration reminder scheduler (design.md 4.4).  Pure: the caller hands
  * in the time (wall clock and monotonic), temperatures, cramps and glasses;
  * reminders come out.  Nothing here reads a clock, a file or a socket; the
  * local time zone (with its DST) is the only thing it takes from the

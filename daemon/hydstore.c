@@ -7,10 +7,11 @@
 
 #include "hydstore.h"
 #include "statefile.h"
+#include "sensors/unixtime.h"
 
 int
-hydstore_save(const char *dir, const struct hydration_saved *s, char *err,
-    unsigned long errsz)
+hydstore_save(const struct statedir *sd, const struct hydration_saved *s,
+    char *err, unsigned long errsz)
 {
 	char day[16];
 
@@ -18,7 +19,7 @@ hydstore_save(const char *dir, const struct hydration_saved *s, char *err,
 	if (s->day == HYDRATION_NO_DAY ||
 	    hydration_day_string(s->day, day, sizeof(day)) == -1)
 		day[0] = '\0';
-	return statefile_write(dir, HYDSTORE_FILE, json_pack(
+	return statefile_write(sd, HYDSTORE_FILE, json_pack(
 	    "{s:o,s:i,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:i,s:b}",
 	    "day", day[0] ? json_string(day) : json_null(),
 	    "water_ml", s->water_ml,
@@ -31,7 +32,10 @@ hydstore_save(const char *dir, const struct hydration_saved *s, char *err,
 	    "unanswered", s->unanswered, "paused", s->paused), err, errsz);
 }
 
-/* A time field: a number or null (none); -1 if it is something else. */
+/*
+ * A time field: a number or null (none); -1 if it is something else, -2
+ * if this build cannot hold it (unixtime.h).
+ */
 static int
 get_time(json_t *o, const char *key, double *out)
 {
@@ -45,8 +49,11 @@ get_time(json_t *o, const char *key, double *out)
 	    json_number_value(v) < 0)
 		return -1;
 	*out = json_number_value(v);
-	return 0;
+	return unixtime_fits(*out) ? 0 : -2;
 }
+
+#define BAD_TIME(rc, key)	((rc) == -2 ? key ": " UNIXTIME_PAST : \
+				    key ": expected a Unix time or null")
 
 int
 hydstore_parse(const char *text, size_t len, const char *path,
@@ -55,7 +62,7 @@ hydstore_parse(const char *text, size_t len, const char *path,
 	json_error_t je;
 	json_t *o, *v;
 	const char *bad = NULL;
-	int rc = -1;
+	int rc = -1, t;
 
 	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		snprintf(err, errsz, "%s:%d: %s", path, je.line, je.text);
@@ -68,6 +75,8 @@ hydstore_parse(const char *text, size_t len, const char *path,
 	    HYDRATION_NO_DAY, 0) : !json_is_string(v) ||
 	    (s->day = hydration_day_parse(json_string_value(v))) < 0)
 		bad = "day: expected \"YYYY-MM-DD\" or null";
+	else if (s->day != HYDRATION_NO_DAY && !unixtime_day_fits(s->day))
+		bad = "day: " UNIXTIME_PAST;
 	else if (!json_is_integer(v = json_object_get(o, "water_ml")) ||
 	    json_integer_value(v) < 0 ||
 	    json_integer_value(v) > HYDRATION_WATER_MAX)
@@ -77,14 +86,14 @@ hydstore_parse(const char *text, size_t len, const char *path,
 	    !(json_number_value(v) >= 0 && json_number_value(v) <= 10000))
 		bad = "heat_ml: expected a number of ml, 0..10000";
 	else if (s->heat_ml = json_number_value(v),
-	    get_time(o, "pace_from", &s->pace_from) == -1)
-		bad = "pace_from: expected a Unix time or null";
-	else if (get_time(o, "last_reminder", &s->last_reminder) == -1)
-		bad = "last_reminder: expected a Unix time or null";
-	else if (get_time(o, "last_answer", &s->last_answer) == -1)
-		bad = "last_answer: expected a Unix time or null";
-	else if (get_time(o, "snooze_until", &s->snooze_until) == -1)
-		bad = "snooze_until: expected a Unix time or null";
+	    (t = get_time(o, "pace_from", &s->pace_from)) != 0)
+		bad = BAD_TIME(t, "pace_from");
+	else if ((t = get_time(o, "last_reminder", &s->last_reminder)) != 0)
+		bad = BAD_TIME(t, "last_reminder");
+	else if ((t = get_time(o, "last_answer", &s->last_answer)) != 0)
+		bad = BAD_TIME(t, "last_answer");
+	else if ((t = get_time(o, "snooze_until", &s->snooze_until)) != 0)
+		bad = BAD_TIME(t, "snooze_until");
 	else if (!json_is_boolean(v = json_object_get(o, "morning_done")))
 		bad = "morning_done: expected true or false";
 	else if (s->morning_done = json_is_true(v),
@@ -110,14 +119,14 @@ hydstore_parse(const char *text, size_t len, const char *path,
 }
 
 int
-hydstore_load(const char *dir, struct hydration_saved *s, char *err,
-    unsigned long errsz)
+hydstore_load(const struct statedir *sd, struct hydration_saved *s,
+    char *err, unsigned long errsz)
 {
 	char path[PATH_MAX], text[STATEFILE_MAX];
 	size_t len;
 	int r;
 
-	if ((r = statefile_read(dir, HYDSTORE_FILE, text, &len, path,
+	if ((r = statefile_read(sd, HYDSTORE_FILE, text, &len, path,
 	    sizeof(path), err, errsz)) != 1)
 		return r;
 	return hydstore_parse(text, len, path, s, err, errsz);

@@ -8,6 +8,8 @@
 #define BOUT_GAP_S		10.0
 /* The tremor must follow the rotation at once. */
 #define HOLD_ARM_S		1.0
+/* ... and the hold come this soon after the movement leading in began. */
+#define HOLD_REACH_S		10.0
 #define POSTURE_TAU_S		1.0
 /* After the body moved, a mattress's floor needs this long to settle. */
 #define MATTRESS_SETTLE_S	60.0
@@ -40,7 +42,7 @@ leg_params_default(struct leg_params *p)
 	p->cramp.hold_tol_deg = 6.0;
 	p->cramp.min_angle_deg = 15.0;
 	p->cramp.tremor_k = 0.6;
-	p->cramp.hold_max_g = 0.035;
+	p->cramp.hold_max_g = 0.06;
 	p->cramp.end_quiet_s = 5.0;
 	p->mount = MOUNT_ANKLE;
 	p->leg_axis[0] = 1;
@@ -108,40 +110,52 @@ is_upright(const struct leg *leg, const double g[3])
 	    cos_between(g, leg->p.leg_axis) >= leg->cos_upright;
 }
 
-static void
+static struct leg_item *
 put(struct leg_out *out, enum leg_item_kind kind, double start, double end,
     double peak_g, double time)
 {
 	struct leg_item *it;
 
 	if (out->n == LEG_OUT_MAX)
-		return;		/* cannot happen: sized for a full queue */
+		return NULL;	/* cannot happen: sized for a full queue */
 	it = &out->item[out->n++];
 	it->kind = kind;
 	it->start = start;
 	it->end = end;
 	it->peak_g = peak_g;
 	it->time = time;
+	it->posture_change = 0;
+	return it;
 }
 
-/* A movement on its own: too short, a leg movement, or the body. */
+/*
+ * A movement on its own: too short, a leg movement, or the body.  WASM
+ * 2016 goes by duration alone: a turn of lm_min_s to lm_max_s is a
+ * candidate leg movement like any other, marked as a posture change.  On
+ * a mattress the leg's orientation is unknown; a movement strong enough
+ * to be the whole body's stands for it.
+ */
 static void
 classify(const struct leg *leg, const struct movement *m, double now,
     struct leg_out *out)
 {
 	enum lm_length len = lm_length(m->onset, m->end, leg->p.lm_min_s,
 	    leg->p.lm_max_s);
-	int body;
+	struct leg_item *it;
 
 	if (len == LM_TOO_SHORT)
 		return;
+	if (len == LM_TOO_LONG) {
+		put(out, LEG_BODY, m->onset, m->end, m->peak_g, now);
+		return;
+	}
+	if ((it = put(out, LEG_LM, m->onset, m->end, m->peak_g, now)) == NULL)
+		return;
 	if (leg->p.mount == MOUNT_ANKLE)
-		body = cos_between(m->before, m->after) < leg->cos_turn;
+		it->posture_change = cos_between(m->before, m->after) <
+		    leg->cos_turn;
 	else
-		body = m->peak_g >= leg->p.body_peak_g;
-	if (len == LM_TOO_LONG)
-		body = 1;
-	put(out, body ? LEG_BODY : LEG_LM, m->onset, m->end, m->peak_g, now);
+		it->posture_change = m->peak_g >= leg->p.body_peak_g;
 }
 
 static void
@@ -223,6 +237,7 @@ movement_ended(struct leg *leg, const struct movement *m, double now,
     struct leg_out *out)
 {
 	leg->last_end = m->end;
+	leg->last_onset = m->onset;
 	if (m->peak_g >= leg->p.body_peak_g) {
 		leg->last_big_end = m->end;
 		/* In or out of bed: breathing on the mattress or not. */
@@ -391,6 +406,8 @@ hold_update(struct leg *leg, double t, double dt, struct leg_out *out)
 		leg->nblocks = 0;
 		leg->hold_armed = md->moving ||
 		    t - leg->last_end <= HOLD_ARM_S;
+		leg->hold_move_onset = md->moving ? md->onset :
+		    leg->last_onset;
 	} else if (leg->hold_armed) {
 		/* Follow a slow wobble; only a jump breaks the hold. */
 		double k = smoothing(dt, ANCHOR_TAU_S);
@@ -430,9 +447,15 @@ hold_update(struct leg *leg, double t, double dt, struct leg_out *out)
 	    mean <= leg->p.cramp.hold_max_g &&
 	    (md->moving || leg->state == LEG_SETTLING) &&
 	    !leg->upright;
+	/*
+	 * A contraction seizes the leg soon after the movement that leads
+	 * into the hold began, even one it interrupts; a hold reached only
+	 * late in a long movement is the slow end of turning over.
+	 */
 	if (ok)
 		ok = cos_between(leg->hold_anchor, leg->bout_rest) <
-		    leg->cos_cramp;
+		    leg->cos_cramp &&
+		    leg->hold_since - leg->hold_move_onset <= HOLD_REACH_S;
 	if (!ok)
 		return;
 	episode_begin(leg, 1, leg->bout_onset,
@@ -443,8 +466,8 @@ hold_update(struct leg *leg, double t, double dt, struct leg_out *out)
 
 /*
  * Activity averaged over a second, against the floor: a faint tremor the
- * movement detector does not see.  It must not become the floor, on a
- * mattress while it lasts and on an ankle during a cramp.
+ * movement detector does not see.  It must not become the floor while it
+ * lasts.
  */
 static void
 track_tremor(struct leg *leg, double t, double dt)
@@ -460,8 +483,9 @@ track_tremor(struct leg *leg, double t, double dt)
 	    leg->tremor < movement_onset_threshold(md);
 	if (up)
 		leg->tremor_up = t;
+	/* Nor while a hold is judged: a faint tremor would raise it. */
 	md->floor_frozen = (leg->state == LEG_EPISODE && leg->episode_cramp) ||
-	    (leg->p.mount == MOUNT_MATTRESS && leg->hold_armed);
+	    leg->hold_armed;
 }
 
 static void
@@ -474,6 +498,8 @@ track_posture(struct leg *leg, double dt)
 	for (i = 0; i < 3; i++)
 		leg->slow_gravity[i] += (g[i] - leg->slow_gravity[i]) * k;
 	leg->upright = is_upright(leg, leg->slow_gravity);
+	if (leg->upright)
+		leg->upright_s += dt;
 }
 
 void

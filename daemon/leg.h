@@ -1,7 +1,8 @@
 /*
- * One leg sensor's movements classified (DESIGN 4.1-4.3): leg movements,
- * body movements (a change of posture, getting up, anything over the CLM
- * limit) and cramps.  A cramp is a sudden change of orientation that is
+ * One leg sensor's movements classified (design.md 4.1-4.3): leg movements
+ * (every movement of lm_min_s to lm_max_s, a turn of the leg included, as
+ * WASM 2016 goes by duration), body movements (longer ones, and time out
+ * of bed) and cramps.  A cramp is a sudden change of orientation that is
  * then held, with fine tremor, for cramp.hold_s; everything up to lying
  * still again belongs to it (stretching, standing, walking).  A movement
  * that leaves the leg in a new orientation is held back until it is clear
@@ -33,7 +34,7 @@ struct leg_params {
 	double			leg_axis[3];	/* along the shin, unit */
 	double			lm_min_s;	/* CLM duration limits */
 	double			lm_max_s;
-	double			turn_deg;	/* posture change: body */
+	double			turn_deg;	/* a posture change */
 	double			flex_max_deg;	/* a held flexion, not a turn */
 	double			upright_deg;	/* leg this near vertical */
 	double			body_peak_g;	/* mattress: body movement */
@@ -55,6 +56,7 @@ struct leg_item {
 	double			start, end;
 	double			peak_g;
 	double			time;		/* when it became known */
+	int			posture_change;	/* LEG_LM: rests anew */
 };
 
 #define LEG_QUEUE	8
@@ -82,7 +84,9 @@ struct leg {
 
 	double				slow_gravity[3]; /* posture */
 	int				upright;
+	double				upright_s;	/* out of bed */
 	double				last_end;	/* of any movement */
+	double				last_onset;
 	double				last_big_end;	/* of a body movement */
 
 	/* The bout: movements with less than a short pause between. */
@@ -91,6 +95,7 @@ struct leg {
 
 	/* The held-contraction recognizer. */
 	int				hold_armed;
+	double				hold_move_onset; /* leading in */
 	double				hold_anchor[3];
 	double				hold_since;
 	double				hold_sum;

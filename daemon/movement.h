@@ -1,8 +1,9 @@
 /*
- * Samples to movements (DESIGN 4.1).  The mean of the last short_s (sensor
+ * Samples to movements (design.md 4.1).  The mean of the last short_s (sensor
  * noise averaged out) minus the mean of the last window_s (gravity) is a
- * band-pass of the motion; its length, smoothed, is the activity.  Its resting level (the floor) and spread are tracked at
- * rest, so thresholds follow the sensor, the mount and the night.
+ * band-pass of the motion; its length, smoothed, is the activity.  Its
+ * resting level (the floor) and spread are tracked at rest, so thresholds
+ * follow the sensor, the mount and the night.
  * Onset: activity clearly above the floor.  Offset: the start of at least
  * quiet_s with activity back near it.  Pure: time comes in with the data.
  */

@@ -8,29 +8,47 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "discovery.h"
 #include "log.h"
-#include "mosq.h"
 #include "mqtt.h"
-#include "resolve.h"
+#include "worker.h"
 
 #define WINDOW		16	/* events in flight at once */
 #define BACKOFF_MIN_S	1.0
 #define BACKOFF_MAX_S	60.0
 #define CMD_MAX		16	/* bytes of a command payload */
-/* A host name: how often to look for the answer, and for how long. */
-#define RESOLVE_POLL_S	0.05
-#define RESOLVE_MAX_S	30.0
+/*
+ * What the broker may send us at most (MQTT 5): a command is 16 bytes,
+ * so a huge one is dropped by the broker, never read into memory here.
+ */
+#define PACKET_MAX	4096
 /* A broker that refuses events (MQTT 5 reason codes): offered again. */
 #define REFUSED_MIN_S	5.0
 #define REFUSED_MAX_S	300.0
 
 enum link {
 	LINK_DOWN,		/* waiting to try again */
-	LINK_RESOLVING,		/* looking up the host name */
-	LINK_CONNECTING,
+	LINK_OPENING,		/* the connect is out on a worker */
+	LINK_CONNECTING,	/* CONNECT sent, waiting for CONNACK */
 	LINK_UP,
+};
+
+/*
+ * The broker's connect, out on a worker (worker.h): the name lookup,
+ * the TCP connect and the TLS setup all block.  While it is out the job
+ * owns the mosquitto handle and the loop calls nothing of libmosquitto
+ * on it; the callbacks, which the connect does not call, are the loop's.
+ */
+struct connect_job {
+	struct worker_job	 job;
+	struct mqtt		*m;
+	struct mosquitto	*mosq;
+	char			 host[CONFIG_STR_MAX];
+	int			 port, keepalive, v5;
+	int			 rc, err;
 };
 
 struct mqtt {
@@ -48,10 +66,8 @@ struct mqtt {
 	int			 inflight;
 	int			 state_dirty;
 	int			 said_down;	/* logged the outage once */
-	int			 started;	/* connect_async was called */
 	int			 v311;		/* the broker has no MQTT 5 */
-	struct resolve		 res;
-	double			 resolve_until;
+	struct connect_job	*opening;	/* the connect out, or NULL */
 	int			 refused;	/* a PUBACK said no: hold */
 	uint64_t		 refused_seq;	/* that event, until taken */
 	double			 refused_until, refused_backoff;
@@ -62,7 +78,8 @@ struct mqtt {
 	int			 ntemps;
 };
 
-static const char *const commands[] = { "drank", "snooze", "monitoring" };
+static const char *const commands[] = { "drank", "snooze", "monitoring",
+    "sit" };
 
 static double
 jitter(double s)
@@ -87,11 +104,11 @@ static void
 publish_raw(struct mqtt *m, const char *topic, const char *payload,
     int retain)
 {
-	int rc = libmosq.publish(m->mosq, NULL, topic, (int)strlen(payload),
+	int rc = mosquitto_publish(m->mosq, NULL, topic, (int)strlen(payload),
 	    payload, 1, retain);
 
 	if (rc != MOSQ_ERR_SUCCESS)
-		log_debug("mqtt: publish %s: %s", topic, libmosq.strerror(rc));
+		log_debug("mqtt: publish %s: %s", topic, mosquitto_strerror(rc));
 }
 
 static void
@@ -109,6 +126,7 @@ announce(struct mqtt *m)
 		log_err("mqtt: cannot build the discovery messages");
 		return;
 	}
+	n = discovery_retire(m->ob->sd, &msgs, n);
 	for (i = 0; i < n; i++)
 		publish_raw(m, msgs[i].topic, msgs[i].payload, 1);
 	discovery_free(msgs, n);
@@ -127,6 +145,24 @@ send_state(struct mqtt *m)
 	m->state_dirty = 0;
 }
 
+/*
+ * Whether mosquitto_publish took a QoS 1 message (libmosquitto 2.0,
+ * lib/actions.c).  It checks the message, gives it an id, then queues
+ * it, and only then tries to write it: an error from the write (no
+ * connection yet, a connection lost: MOSQ_ERR_NO_CONN, _CONN_LOST,
+ * _ERRNO) leaves it queued, and the library sends it after the next
+ * connect under the same id, its PUBACK coming to on_publish.  Offering
+ * it again would send it twice more with every try.  An error before
+ * the id (mid still 0) means not taken; so does MOSQ_ERR_NOMEM, which
+ * comes before the queue but for one rare case, where QoS 1 allows the
+ * second copy.
+ */
+static int
+publish_taken(int rc, int mid)
+{
+	return rc == MOSQ_ERR_SUCCESS || (mid != 0 && rc != MOSQ_ERR_NOMEM);
+}
+
 /* Sends what waits in the outbox, in order, a window at a time. */
 static void
 pump(struct mqtt *m)
@@ -142,17 +178,20 @@ pump(struct mqtt *m)
 	for (i = 0; i < m->ob->n && m->inflight < (m->refused_seq != 0 ? 1 :
 	    WINDOW); i++) {
 		struct outbox_entry *e = &m->ob->e[i];
-		int rc, mid;
+		int rc, mid = 0;
 
 		if (e->inflight)
 			continue;
-		rc = libmosq.publish(m->mosq, &mid, e->topic ==
+		rc = mosquitto_publish(m->mosq, &mid, e->topic ==
 		    OUTBOX_MOVEMENT ? m->topic_movement : m->topic_event,
 		    (int)strlen(e->payload), e->payload, 1, false);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			log_debug("mqtt: publish: %s", libmosq.strerror(rc));
+		if (!publish_taken(rc, mid)) {
+			log_debug("mqtt: publish: %s", mosquitto_strerror(rc));
 			return;
 		}
+		if (rc != MOSQ_ERR_SUCCESS)
+			log_debug("mqtt: publish: %s; queued, it goes out on "
+			    "the next connect", mosquitto_strerror(rc));
 		e->inflight = 1;
 		e->mid = mid;
 		m->inflight++;
@@ -174,7 +213,7 @@ on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		    "say when it refuses an event", m->conf->mqtt.host,
 		    m->conf->mqtt.port);
 		m->v311 = 1;
-		libmosq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+		mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 		    MQTT_PROTOCOL_V311);
 		m->backoff = 0;		/* at once, in the old tongue */
 		m->falling_back = 1;	/* the close that follows is no news */
@@ -186,8 +225,8 @@ on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 		if (!m->said_down)
 			log_err("mqtt: %s:%d refused the connection: %s",
 			    m->conf->mqtt.host, m->conf->mqtt.port,
-			    m->v311 ? libmosq.connack_string(rc) :
-			    libmosq.reason_string(rc));
+			    m->v311 ? mosquitto_connack_string(rc) :
+			    mosquitto_reason_string(rc));
 		m->said_down = 1;
 		m->link = LINK_CONNECTING;	/* the disconnect follows */
 		return;
@@ -199,9 +238,9 @@ on_connect(struct mosquitto *mosq, void *obj, int rc, int flags,
 	m->refused = 0;
 	m->said_down = 0;
 	publish_raw(m, m->topic_status, "online", 1);
-	libmosq.subscribe(m->mosq, NULL, m->topic_set, 1);
+	mosquitto_subscribe(m->mosq, NULL, m->topic_set, 1);
 	if (m->conf->mqtt.discovery)
-		libmosq.subscribe(m->mosq, NULL, m->topic_ha_status, 1);
+		mosquitto_subscribe(m->mosq, NULL, m->topic_ha_status, 1);
 	announce(m);
 	send_state(m);
 	pump(m);
@@ -214,6 +253,8 @@ on_disconnect(struct mosquitto *mosq, void *obj, int rc)
 
 	(void)mosq;
 	(void)rc;
+	if (m->link == LINK_OPENING)
+		return;	/* never from the connect; if so, it says it itself */
 	if (m->link == LINK_UP)
 		log_warn("mqtt: lost the connection to %s:%d; events wait in "
 		    "the outbox", m->conf->mqtt.host, m->conf->mqtt.port);
@@ -256,7 +297,7 @@ on_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
 			    "wait in the outbox", m->conf->mqtt.host,
 			    m->conf->mqtt.port, e->topic == OUTBOX_MOVEMENT ?
 			    m->topic_movement : m->topic_event,
-			    libmosq.reason_string(reason));
+			    mosquitto_reason_string(reason));
 		m->said_refused = 1;
 		m->refused = 1;
 		if (m->refused_seq == 0 || e->seq < m->refused_seq)
@@ -293,7 +334,9 @@ mqtt_parse_command(const char *base, const char *topic, const void *payload,
 	memcpy(value, payload, (size_t)len);
 	value[len] = '\0';
 	if (strcmp(cmd, "monitoring") == 0 ? strcmp(value, "ON") != 0 &&
-	    strcmp(value, "OFF") != 0 : strcmp(value, "PRESS") != 0)
+	    strcmp(value, "OFF") != 0 : strcmp(cmd, "sit") == 0 ?
+	    strcmp(value, "START") != 0 && strcmp(value, "STOP") != 0 :
+	    strcmp(value, "PRESS") != 0)
 		return -1;
 	snprintf(name, namesz, "%s", cmd);
 	return 0;
@@ -325,7 +368,8 @@ on_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message
 	    msg->payloadlen, name, sizeof(name), value, sizeof(value)) == -1) {
 		if (m->bad_commands++ < 10)
 			log_warn("mqtt: ignoring %d bytes on %s: not a command "
-			    "(drank PRESS, snooze PRESS, monitoring ON/OFF)",
+			    "(drank PRESS, snooze PRESS, monitoring ON/OFF, "
+			    "sit START/STOP)",
 			    msg->payloadlen, msg->topic);
 		return;
 	}
@@ -370,16 +414,16 @@ setup_tls(struct mqtt *m, char *err, size_t errsz)
 
 	if (c->ca_file[0] == '\0')
 		return 0;
-	rc = libmosq.tls_set(m->mosq, c->ca_file, NULL,
+	rc = mosquitto_tls_set(m->mosq, c->ca_file, NULL,
 	    c->cert_file[0] ? c->cert_file : NULL,
 	    c->key_file[0] ? c->key_file : NULL, NULL);
 	if (rc == MOSQ_ERR_SUCCESS)
-		rc = libmosq.tls_opts_set(m->mosq, 1,
+		rc = mosquitto_tls_opts_set(m->mosq, 1,
 		    c->tls_version[0] ? c->tls_version : NULL, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errsz, "mqtt: TLS (ca_file %s): %s", c->ca_file,
 		    rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    libmosq.strerror(rc));
+		    mosquitto_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -415,8 +459,8 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 	    m->base);
 	snprintf(m->topic_state, sizeof(m->topic_state), "%s/state", m->base);
 	snprintf(m->topic_set, sizeof(m->topic_set), "%s/set/+", m->base);
-	snprintf(m->topic_ha_status, sizeof(m->topic_ha_status), "%s/status",
-	    c->discovery_prefix);
+	snprintf(m->topic_ha_status, sizeof(m->topic_ha_status), "%s",
+	    c->ha_status_topic);
 	for (i = 0; i < ntemps && i < CONFIG_MAX_SENSORS; i++)
 		snprintf(m->temps[m->ntemps++], CONFIG_NAME_MAX, "%s", temps[i]);
 	if (c->client_id[0])
@@ -425,23 +469,19 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 		snprintf(client_id, sizeof(client_id), "legwatch-%s",
 		    conf->device_id);
 
-	if (mosq_load(err, errsz) == -1) {
-		free(m);
-		return NULL;
-	}
-	libmosq.lib_init();
-	if ((m->mosq = libmosq.new(client_id, true, m)) == NULL) {
+	mosquitto_lib_init();
+	if ((m->mosq = mosquitto_new(client_id, true, m)) == NULL) {
 		snprintf(err, errsz, "mqtt: %s", strerror(errno));
 		goto fail;
 	}
 	/* MQTT 5: a PUBACK then says whether the event was taken. */
-	libmosq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+	mosquitto_int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION,
 	    MQTT_PROTOCOL_V5);
-	libmosq.connect_v5_callback_set(m->mosq, on_connect);
-	libmosq.disconnect_callback_set(m->mosq, on_disconnect);
-	libmosq.publish_v5_callback_set(m->mosq, on_publish);
-	libmosq.message_callback_set(m->mosq, on_message);
-	if (libmosq.will_set(m->mosq, m->topic_status, 7, "offline", 1,
+	mosquitto_connect_v5_callback_set(m->mosq, on_connect);
+	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
+	mosquitto_publish_v5_callback_set(m->mosq, on_publish);
+	mosquitto_message_callback_set(m->mosq, on_message);
+	if (mosquitto_will_set(m->mosq, m->topic_status, 7, "offline", 1,
 	    true) != MOSQ_ERR_SUCCESS) {
 		snprintf(err, errsz, "mqtt: cannot set the last will");
 		goto fail;
@@ -451,7 +491,7 @@ mqtt_new(const struct config *conf, struct outbox *ob,
 		if (c->password_file[0] && read_password(c->password_file,
 		    password, sizeof(password), err, errsz) == -1)
 			goto fail;
-		libmosq.username_pw_set(m->mosq, c->username,
+		mosquitto_username_pw_set(m->mosq, c->username,
 		    c->password_file[0] ? password : NULL);
 		explicit_bzero(password, sizeof(password));
 	}
@@ -468,24 +508,32 @@ mqtt_free(struct mqtt *m)
 {
 	if (m == NULL)
 		return;
-	resolve_cancel(&m->res);
-	if (m->mosq != NULL)
-		libmosq.destroy(m->mosq);
-	libmosq.lib_cleanup();
+	if (m->opening != NULL) {
+		/*
+		 * The handle is the connect's: destroyed when it is over.
+		 * The library stays set up for it meanwhile.
+		 */
+		m->opening->m = NULL;
+		worker_drop(&m->opening->job);
+	} else {
+		if (m->mosq != NULL)
+			mosquitto_destroy(m->mosq);
+		mosquitto_lib_cleanup();
+	}
 	free(m);
 }
 
 int
 mqtt_fd(const struct mqtt *m)
 {
-	return m->link == LINK_DOWN || m->link == LINK_RESOLVING ? -1 :
-	    libmosq.socket(m->mosq);
+	return m->link == LINK_DOWN || m->link == LINK_OPENING ? -1 :
+	    mosquitto_socket(m->mosq);
 }
 
 int
 mqtt_want_write(const struct mqtt *m)
 {
-	return mqtt_fd(m) >= 0 && libmosq.want_write(m->mosq);
+	return mqtt_fd(m) >= 0 && mosquitto_want_write(m->mosq);
 }
 
 static void
@@ -496,8 +544,6 @@ link_down(struct mqtt *m, const char *why, double now)
 		    m->conf->mqtt.host, m->conf->mqtt.port, why);
 		m->said_down = 1;
 	}
-	/* Of several addresses, the next attempt takes the next one. */
-	resolve_next(&m->res);
 	schedule_retry(m, now);
 }
 
@@ -510,13 +556,13 @@ link_failed(struct mqtt *m, int rc, double now)
 		return;
 	}
 	link_down(m, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-	    libmosq.strerror(rc), now);
+	    mosquitto_strerror(rc), now);
 }
 
 void
 mqtt_readable(struct mqtt *m, double now)
 {
-	int rc = libmosq.loop_read(m->mosq, 1);
+	int rc = mosquitto_loop_read(m->mosq, 1);
 
 	if (rc != MOSQ_ERR_SUCCESS || m->link == LINK_DOWN)
 		link_failed(m, rc, now);
@@ -527,75 +573,100 @@ mqtt_readable(struct mqtt *m, double now)
 void
 mqtt_writable(struct mqtt *m, double now)
 {
-	int rc = libmosq.loop_write(m->mosq, 1);
+	int rc = mosquitto_loop_write(m->mosq, 1);
 
 	if (rc != MOSQ_ERR_SUCCESS)
 		link_failed(m, rc, now);
 }
 
-static void
-connect_now(struct mqtt *m, double now)
+static double
+mono_now(void)
 {
-	int rc;
+	struct timespec ts;
 
-	/* Its lookup of the name happens inside: answered from ours. */
-	if (m->res.addr[0] != '\0')
-		resolve_pin(&m->res);
-	if (!m->started)
-		rc = libmosq.connect_async(m->mosq, m->conf->mqtt.host,
-		    m->conf->mqtt.port, m->conf->mqtt.keepalive);
-	else
-		rc = libmosq.reconnect_async(m->mosq);
-	resolve_unpin();
-	m->started = 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* On the worker: everything here may block. */
+static void
+connect_run(struct worker_job *job)
+{
+	struct connect_job *cj = (struct connect_job *)job;
+	mosquitto_property *props = NULL;
+
+	/* MQTT 5: the broker keeps anything larger than a command away. */
+	if (cj->v5 && (cj->rc = mosquitto_property_add_int32(&props,
+	    MQTT_PROP_MAXIMUM_PACKET_SIZE, PACKET_MAX)) != MOSQ_ERR_SUCCESS)
+		return;
+	errno = 0;
+	cj->rc = mosquitto_connect_bind_v5(cj->mosq, cj->host, cj->port,
+	    cj->keepalive, NULL, props);
+	cj->err = errno;
+	mosquitto_property_free_all(&props);
+}
+
+/* The client went away while its connect was out. */
+static void
+connect_drop(struct worker_job *job)
+{
+	struct connect_job *cj = (struct connect_job *)job;
+
+	mosquitto_destroy(cj->mosq);
+	free(cj);
+}
+
+/* Back on the loop: the handle is the client's again. */
+static void
+connect_done(struct worker_job *job)
+{
+	struct connect_job *cj = (struct connect_job *)job;
+	struct mqtt *m = cj->m;
+	double now = mono_now();
+	int rc = cj->rc;
+
+	m->opening = NULL;
+	errno = cj->err;
+	free(cj);
 	if (rc != MOSQ_ERR_SUCCESS) {
+		m->link = LINK_DOWN;
 		link_failed(m, rc, now);
 		return;
 	}
 	m->link = LINK_CONNECTING;
-	m->retry_at = now + m->conf->mqtt.keepalive;	/* connect timeout */
+	m->retry_at = now + m->conf->mqtt.keepalive;	/* CONNACK timeout */
 }
 
-/* A host name is looked up first, without blocking (resolve.h). */
+/*
+ * The connect (a name lookup, TCP, TLS, CONNECT) goes to a worker;
+ * without a thread it is tried again later.
+ */
 static void
 try_connect(struct mqtt *m, double now)
 {
-	char err[300];
+	const struct mqtt_conf *c = &m->conf->mqtt;
+	struct connect_job *cj;
 
-	if (resolve_is_numeric(m->conf->mqtt.host)) {
-		connect_now(m, now);
+	if ((cj = calloc(1, sizeof(*cj))) == NULL) {
+		link_down(m, strerror(errno), now);
 		return;
 	}
-	if (resolve_start(&m->res, m->conf->mqtt.host, err,
-	    sizeof(err)) == -1) {
-		link_down(m, err, now);
+	cj->job.run = connect_run;
+	cj->job.done = connect_done;
+	cj->job.drop = connect_drop;
+	cj->m = m;
+	cj->mosq = m->mosq;
+	snprintf(cj->host, sizeof(cj->host), "%s", c->host);
+	cj->port = c->port;
+	cj->keepalive = c->keepalive;
+	cj->v5 = !m->v311;
+	if (worker_start(&cj->job) == -1) {
+		free(cj);
+		link_down(m, strerror(errno), now);
 		return;
 	}
-	m->link = LINK_RESOLVING;
-	m->resolve_until = now + RESOLVE_MAX_S;
-	m->retry_at = now + RESOLVE_POLL_S;
-}
-
-static void
-resolving(struct mqtt *m, double now)
-{
-	char err[300];
-	int r;
-
-	if (now < m->retry_at)
-		return;
-	if ((r = resolve_poll(&m->res, err, sizeof(err))) == 1) {
-		log_debug("mqtt: %s is %s", m->conf->mqtt.host, m->res.addr);
-		connect_now(m, now);
-	} else if (r == -1)
-		link_down(m, err, now);
-	else if (now >= m->resolve_until) {
-		resolve_cancel(&m->res);
-		snprintf(err, sizeof(err), "%s: no answer to the name lookup "
-		    "in %.0f s", m->conf->mqtt.host, RESOLVE_MAX_S);
-		link_down(m, err, now);
-	} else
-		m->retry_at = now + RESOLVE_POLL_S;
+	m->opening = cj;
+	m->link = LINK_OPENING;
 }
 
 void
@@ -610,9 +681,8 @@ mqtt_tick(struct mqtt *m, double now)
 		else if (now >= m->retry_at)
 			try_connect(m, now);
 		return;
-	case LINK_RESOLVING:
-		resolving(m, now);
-		return;
+	case LINK_OPENING:
+		return;		/* connect_done takes it on */
 	case LINK_CONNECTING:
 		if (now >= m->retry_at) {
 			link_failed(m, MOSQ_ERR_CONN_LOST, now);
@@ -622,7 +692,7 @@ mqtt_tick(struct mqtt *m, double now)
 	case LINK_UP:
 		break;
 	}
-	if ((rc = libmosq.loop_misc(m->mosq)) != MOSQ_ERR_SUCCESS) {
+	if ((rc = mosquitto_loop_misc(m->mosq)) != MOSQ_ERR_SUCCESS) {
 		link_failed(m, rc, now);
 		return;
 	}
@@ -649,7 +719,7 @@ mqtt_tick(struct mqtt *m, double now)
 double
 mqtt_next_tick(const struct mqtt *m)
 {
-	if (m->link == LINK_DOWN || m->link == LINK_RESOLVING)
+	if (m->link == LINK_DOWN)
 		return m->retry_at;
 	return -1;	/* the regular tick will do */
 }
@@ -691,11 +761,11 @@ mqtt_shutdown(struct mqtt *m)
 	m->link = LINK_DOWN;
 	publish_raw(m, m->topic_status, "offline", 1);
 	/* A little time to get it out; the will covers the rest. */
-	for (i = 0; i < 20 && libmosq.want_write(m->mosq); i++)
-		if (libmosq.loop_write(m->mosq, 1) != MOSQ_ERR_SUCCESS)
+	for (i = 0; i < 20 && mosquitto_want_write(m->mosq); i++)
+		if (mosquitto_loop_write(m->mosq, 1) != MOSQ_ERR_SUCCESS)
 			break;
-	libmosq.disconnect(m->mosq);
-	(void)libmosq.loop_write(m->mosq, 1);
+	mosquitto_disconnect(m->mosq);
+	(void)mosquitto_loop_write(m->mosq, 1);
 }
 
 void

@@ -1,11 +1,13 @@
 /*
- * MQTT (DESIGN 3.5), driven from the daemon's own poll loop: no library
+ * MQTT (design.md 3.5), driven from the daemon's own poll loop: no library
  * thread.  Events go out from the outbox in order with QoS 1 and leave it
  * on PUBACK.  Status, discovery and state are re-sent on every connect.
  * A broker that is away is retried with capped, jittered back-off; the
- * connect never blocks the loop, nor does the lookup of a host name.
- * MQTT 5 where the broker has it: a PUBACK that refuses an event (not
- * authorised, quota) leaves it in the outbox, offered again later.
+ * connect (the name lookup, TCP and TLS) runs on a worker (worker.h), so
+ * it never blocks the loop.  MQTT 5 where the broker has it: the broker
+ * is told the largest packet we take (4 KiB: commands are 16 bytes), and
+ * a PUBACK that refuses an event (not authorised, quota) leaves it in
+ * the outbox, offered again later; 3.1.1 where it has not.
  */
 #ifndef LEGWATCH_MQTT_H
 #define LEGWATCH_MQTT_H

@@ -1,6 +1,6 @@
 /*
  * The outbox: every event waits here, on disk in the state directory,
- * until the broker has acknowledged it (DESIGN 3.5).  One append-only
+ * until the broker has acknowledged it (design.md 3.5).  One append-only
  * journal: "E" lines add an event, "A" lines say it went out.  A torn
  * last line (power cut, kill -9) is dropped on load.  When the journal is
  * mostly acknowledged it is rewritten with what is still pending.  It is
@@ -12,6 +12,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "statefile.h"
+
+/*
+ * Sequence numbers are renumbered from 1 at each start: one above this
+ * in a journal is not ours (it would wrap), nor is 0.
+ */
+#define OUTBOX_SEQ_MAX	((uint64_t)INT64_MAX)
+/* A journal line longer than this is not ours either. */
+#define OUTBOX_LINE_MAX	65536
 
 enum outbox_topic {
 	OUTBOX_EVENT,		/* B/event */
@@ -35,7 +45,8 @@ struct outbox_entry {
 };
 
 struct outbox {
-	char			 path[4096];
+	char			 path[PATH_MAX];	/* the journal's */
+	const struct statedir	*sd;		/* its folder (borrowed) */
 	int			 fd;
 	int			 lock_fd;	/* one daemon per state_dir */
 	struct outbox_entry	*e;		/* pending, oldest first */
@@ -47,6 +58,12 @@ struct outbox {
 	long long		 torn_at;	/* offset of a torn last line */
 	int			 torn_tail;	/* one is there still: rewrite */
 	unsigned long		 dropped;
+	int			 disk_errno;	/* why the last write failed */
+	size_t			 kept;		/* only in memory then */
+	double			 next_say;	/* outbox_retry() speaks */
+	/* While loading: where each pending seq is in e (see load()). */
+	uint32_t		*slot;
+	size_t			 slots;
 };
 
 /* A journal line, parsed; for the loader and the fuzzer. */
@@ -59,13 +76,34 @@ struct outbox_record {
 	size_t			 payload_len;
 };
 
+/*
+ * 0, or -1: not a record (the payload must be one JSON object on one
+ * line, the seq 1..OUTBOX_SEQ_MAX).
+ */
 int	outbox_parse_line(const char *line, size_t len,
 	    struct outbox_record *rec);
 
-/* 0, or -1 with err set; what could not be read is logged and skipped. */
-int	outbox_open(struct outbox *ob, const char *dir, size_t max,
+/*
+ * Takes the state folder's lock and reads the journal: 0, or -1 with err
+ * set.  What could not be read is logged and skipped; beyond max
+ * events, the surplus is dropped as at run time, and said.
+ */
+int	outbox_open(struct outbox *ob, const struct statedir *sd, size_t max,
 	    char *err, size_t errsz);
-void	outbox_close(struct outbox *ob);
+/*
+ * Writes what the disk refused so far, if it can, and closes: 0, or -1
+ * after saying how many events (and which kinds) are lost.
+ */
+int	outbox_close(struct outbox *ob);
+/*
+ * While the disk refuses, the loop calls this now and then (now: any
+ * clock in s): 0 when everything is on disk again, or -1, saying at
+ * most every OUTBOX_SAY_S how many events are only in memory.
+ */
+#define OUTBOX_SAY_S	60.0
+int	outbox_retry(struct outbox *ob, double now);
+/* Events only in memory: the number, and by priority in kinds. */
+size_t	outbox_unwritten(const struct outbox *ob, size_t kinds[3]);
 /*
  * Adds an event.  It is on disk (fdatasync) when this returns 0; with a
  * failing disk it is still kept in memory and -1 is returned.  When the

@@ -38,16 +38,24 @@ struct pipeline {
 	double			 gap_s;		/* a dropout, for night hours */
 	int			 night_start, night_end;	/* -1: none */
 	int			 in_night;	/* -1: not known yet */
-	int			 cramps;
+	int			 cramps, bodies;
 	double			 temp_min, temp_max;
+	/* When the night going on ends, at night.end (Unix s), or NAN. */
+	double			 night_ends;
+
+	struct sit		 sit;
+	int			 sit_at_min;	/* --sit HH:MM; -1: none */
+	double			 sit_at;	/* ... as Unix time, once known */
 };
 
 static void	catch_up(struct pipeline *p);
+static void	sit_due(struct pipeline *p);
 
 struct pipeline *
 pipeline_new(const struct source_conf *conf, int nsrc,
     const struct plm_params *plm, event_sink_fn sink, void *ctx)
 {
+	struct sit_params sitp;
 	struct pipeline *p;
 	int i;
 
@@ -69,6 +77,11 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 	p->temp_min = p->temp_max = NAN;
 	p->gap_s = 1.0;
 	p->night_start = p->night_end = p->in_night = -1;
+	p->night_ends = NAN;
+	sit_params_default(&sitp);
+	sit_init(&p->sit, &sitp, &p->plm_params);
+	p->sit_at_min = -1;
+	p->sit_at = NAN;
 	for (i = 0; i < nsrc; i++) {
 		struct source *s = &p->src[i];
 
@@ -114,14 +127,17 @@ pipeline_free(struct pipeline *p)
 
 static void
 emit_span(struct pipeline *p, enum event_type type, const char *sensor,
-    double time, double start, double end, double peak_g)
+    double time, double start, double end, double peak_g, int posture)
 {
 	struct event ev;
 
+	if (type == EVENT_BODY_MOVEMENT)
+		p->bodies++;
 	event_init(&ev, type, time, sensor);
 	ev.start = start;
 	ev.end = end;
 	ev.peak_g = peak_g;
+	ev.posture_change = posture;
 	p->sink(p->ctx, &ev);
 }
 
@@ -173,10 +189,28 @@ emit_series(struct pipeline *p, const struct plm_series *ps)
 }
 
 static void
+emit_sit(struct pipeline *p, const struct sit_result *r)
+{
+	struct event ev;
+
+	event_init(&ev, EVENT_SIT_RESULT, p->now, p->legs_name);
+	ev.start = r->start;
+	ev.end = r->end;
+	ev.sit.lm_count = r->lm_count;
+	ev.sit.plm_count = r->plm_count;
+	ev.sit.lm_index = r->lm_index;
+	ev.sit.plmw_index = r->plmw_index;
+	ev.sit.valid = r->reason == SIT_VALID;
+	snprintf(ev.text, sizeof(ev.text), "%s", sit_reason_name(r->reason));
+	p->sink(p->ctx, &ev);
+}
+
+static void
 score(struct pipeline *p, int finishing)
 {
 	struct plm_series ps;
 	struct plm_item it;
+	struct sit_result sr;
 	double settled = finishing ? INFINITY : settled_time(p);
 	/* With one leg nothing can join a movement: no need to wait. */
 	double release = p->nlegs > 1 ? settled : INFINITY;
@@ -184,6 +218,7 @@ score(struct pipeline *p, int finishing)
 	while (bilateral_next(&p->bilateral, release, &it)) {
 		int both = (it.legs & (it.legs - 1)) != 0;
 
+		sit_item(&p->sit, it.onset, it.end, both, it.is_break);
 		if (it.is_break ? plm_add_break(&p->plm, &ps) :
 		    plm_add_movement(&p->plm, it.onset, it.end, both, &ps))
 			emit_series(p, &ps);
@@ -191,6 +226,10 @@ score(struct pipeline *p, int finishing)
 	if (finishing ? plm_finish(&p->plm, &ps) :
 	    plm_tick(&p->plm, settled, &ps))
 		emit_series(p, &ps);
+	/* The data ended: the test is what it got, long enough or not. */
+	if (finishing ? sit_stop(&p->sit, p->last_t, &sr) :
+	    sit_tick(&p->sit, settled, &sr))
+		emit_sit(p, &sr);
 }
 
 static void
@@ -204,6 +243,7 @@ to_scorer(struct pipeline *p, const struct source *s, double onset,
 	it.end = end;
 	it.legs = 1u << s->leg_bit;
 	it.is_break = is_break;
+	it.parts = 1;
 	if (bilateral_add(&p->bilateral, &it) == 0)
 		return;
 	/* Out of memory: score it alone rather than lose it. */
@@ -224,12 +264,12 @@ leg_items(struct pipeline *p, const struct source *s,
 		switch (it->kind) {
 		case LEG_LM:
 			emit_span(p, EVENT_LEG_MOVEMENT, s->name, it->time,
-			    it->start, it->end, it->peak_g);
+			    it->start, it->end, it->peak_g, it->posture_change);
 			to_scorer(p, s, it->start, it->end, 0);
 			break;
 		case LEG_BODY:
 			emit_span(p, EVENT_BODY_MOVEMENT, s->name, it->time,
-			    it->start, it->end, it->peak_g);
+			    it->start, it->end, it->peak_g, 0);
 			to_scorer(p, s, it->start, it->end, 1);
 			break;
 		case LEG_CRAMP_START: {
@@ -242,7 +282,7 @@ leg_items(struct pipeline *p, const struct source *s,
 		case LEG_CRAMP:
 			p->cramps++;
 			emit_span(p, EVENT_CRAMP, s->name, it->time,
-			    it->start, it->end, it->peak_g);
+			    it->start, it->end, it->peak_g, 0);
 			to_scorer(p, s, it->start, it->end, 1);
 			break;
 		}
@@ -253,9 +293,32 @@ static void
 motion_item(struct pipeline *p, const struct source *s,
     const struct motion_movement *m)
 {
+	/* A switch cannot tell the leg's orientation. */
 	emit_span(p, m->body ? EVENT_BODY_MOVEMENT : EVENT_LEG_MOVEMENT,
-	    s->name, p->now, m->onset, m->end, NAN);
+	    s->name, p->now, m->onset, m->end, NAN, 0);
 	to_scorer(p, s, m->onset, m->end, m->body);
+}
+
+static void	night_over(struct pipeline *p);
+static double	local_minute_after(double t, int minute);
+
+/*
+ * The data stopped before night.end and comes back after it, however
+ * much later: the night that was going on ends where its data did, and
+ * the gap belongs to no night.
+ */
+static void
+night_in_gap(struct pipeline *p, double t)
+{
+	int i;
+
+	p->now = t;
+	catch_up(p);
+	night_over(p);
+	p->first_t = t;
+	for (i = 0; i < p->nsrc; i++)
+		p->src[i].first_t = NAN;
+	p->night_ends = local_minute_after(t, p->night_end);
 }
 
 static void
@@ -269,13 +332,64 @@ advance(struct pipeline *p, double t)
 		p->last_t = t;
 }
 
+/*
+ * The first instant after t when the local clock reads minute (of the day),
+ * by the local calendar (DST and all); INFINITY when there is none.
+ */
+static double
+local_minute_after(double t, int minute)
+{
+	time_t secs = (time_t)floor(t), at;
+	struct tm tm;
+	int day;
+
+	if (localtime_r(&secs, &tm) == NULL)
+		return INFINITY;
+	for (day = 0; day < 3; day++) {
+		struct tm e = tm;
+
+		e.tm_mday += day;
+		e.tm_hour = minute / 60;
+		e.tm_min = minute % 60;
+		e.tm_sec = 0;
+		e.tm_isdst = -1;
+		if ((at = mktime(&e)) != (time_t)-1 && (double)at > t)
+			return (double)at;
+	}
+	return INFINITY;
+}
+
+/*
+ * --sit HH:MM: the first time at or after the data's start (to the whole
+ * second) when the local clock reads HH:MM, found once.
+ */
+static void
+sit_due(struct pipeline *p)
+{
+	struct sit_result sr;
+
+	if (p->sit_at_min < 0)
+		return;
+	if (isnan(p->sit_at))
+		p->sit_at = local_minute_after(floor(p->now) - 1, p->sit_at_min);
+	if (p->now < p->sit_at)
+		return;
+	p->sit_at_min = -1;
+	if (sit_running(&p->sit) && sit_stop(&p->sit, p->sit_at, &sr))
+		emit_sit(p, &sr);
+	(void)sit_start(&p->sit, p->sit_at);
+}
+
 void
 pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 {
 	struct source *s = &p->src[idx];
 	struct motion_movement mm;
 	struct leg_out out;
+	double prev = s->last_t;
 
+	if (smp->t >= p->night_ends && smp->t - p->last_t > p->gap_s)
+		night_in_gap(p, smp->t);
 	advance(p, smp->t);
 	if (isnan(s->first_t))
 		s->first_t = smp->t;
@@ -288,11 +402,23 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 	}
 	s->last_t = smp->t;
 	s->dropped_out = 0;
+	sit_due(p);
+	/*
+	 * A leg sensor's gap in a replay, which the data's clock jumps over
+	 * (live, the silence itself gives up the test): an hour with a hole
+	 * in it is no test.
+	 */
+	if (s->kind == SOURCE_ACCEL && !isnan(prev) &&
+	    smp->t - prev > s->u.leg.p.move.gap_s)
+		sit_gap(&p->sit, prev, smp->t);
 	switch (s->kind) {
 	case SOURCE_ACCEL:
 		leg_feed(&s->u.leg, smp->t, smp->v, &out);
 		if (out.n > 0)
 			leg_items(p, s, &out);
+		if (sit_running(&p->sit) && s->u.leg.p.mount == MOUNT_ANKLE)
+			sit_posture(&p->sit, smp->t, s->u.leg.slow_gravity,
+			    s->u.leg.p.leg_axis);
 		break;
 	case SOURCE_MOTION:
 		if (motion_feed(&s->u.motion, smp->t, smp->v[0] != 0, &mm))
@@ -306,7 +432,8 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 			p->temp_max = smp->v[0];
 		return;
 	}
-	if (p->nlegs > 1 || p->bilateral.n > 0 || p->plm.count > 0)
+	if (p->nlegs > 1 || p->bilateral.n > 0 || p->plm.count > 0 ||
+	    sit_running(&p->sit))
 		catch_up(p);
 }
 
@@ -336,6 +463,7 @@ catch_up(struct pipeline *p)
 		if (s->kind == SOURCE_ACCEL && !s->ended && !s->dropped_out &&
 		    !isnan(s->last_t) && now - s->last_t > s->u.leg.p.move.gap_s) {
 			s->dropped_out = 1;
+			sit_fault(&p->sit, s->last_t);
 			leg_finish(&s->u.leg, &out);
 			leg_items(p, s, &out);
 		}
@@ -348,6 +476,7 @@ pipeline_set_night(struct pipeline *p, int start_min, int end_min)
 {
 	p->night_start = start_min;
 	p->night_end = end_min;
+	p->night_ends = NAN;
 }
 
 static int
@@ -375,15 +504,21 @@ night_over(struct pipeline *p)
 	score(p, 0);
 	emit_summary(p);
 	p->plm.clm_total = p->plm.plm_total = p->plm.series_total = 0;
-	p->cramps = 0;
+	p->cramps = p->bodies = 0;
 	p->temp_min = p->temp_max = NAN;
 	p->first_t = p->now;
 	for (i = 0; i < p->nsrc; i++) {
 		p->src[i].first_t = p->src[i].last_t;
 		p->src[i].active_s = 0;
+		if (p->src[i].kind == SOURCE_ACCEL)
+			p->src[i].u.leg.upright_s = 0;
 	}
 }
 
+/*
+ * A night ends at night.end, whether the data's clock is seen outside the
+ * window then or, after a gap in the data, only in a later night.
+ */
 void
 pipeline_tick(struct pipeline *p, double now)
 {
@@ -391,12 +526,17 @@ pipeline_tick(struct pipeline *p, double now)
 
 	if (now > p->now)
 		p->now = now;
+	sit_due(p);
 	catch_up(p);
 	if (p->night_start < 0 || !isfinite(p->now))
 		return;
+	if (isnan(p->night_ends) && isfinite(p->first_t))
+		p->night_ends = local_minute_after(p->first_t, p->night_end);
 	in = in_window(p->now, p->night_start, p->night_end);
-	if (p->in_night == 1 && !in)
+	if ((p->in_night == 1 && !in) || p->now >= p->night_ends) {
 		night_over(p);
+		p->night_ends = local_minute_after(p->now, p->night_end);
+	}
 	p->in_night = in;
 }
 
@@ -406,9 +546,9 @@ pipeline_tick(struct pipeline *p, double now)
  * span.  Without a leg sensor, the span of all input.
  */
 static double
-watched_seconds(const struct pipeline *p)
+watched_seconds(const struct pipeline *p, double *in_bed)
 {
-	double best = -1;
+	double best = -1, out_of_bed = 0;
 	int i;
 
 	for (i = 0; i < p->nsrc; i++) {
@@ -421,24 +561,32 @@ watched_seconds(const struct pipeline *p)
 		    s->last_t - s->first_t;
 		if (w > best)
 			best = w;
+		/* Out of bed: the shin upright, on any ankle. */
+		if (s->kind == SOURCE_ACCEL &&
+		    s->u.leg.upright_s > out_of_bed)
+			out_of_bed = s->u.leg.upright_s;
 	}
 	if (best < 0)
 		best = p->last_t > p->first_t ? p->last_t - p->first_t : 0;
+	*in_bed = best > out_of_bed ? best - out_of_bed : 0;
 	return best;
 }
 
 void
 pipeline_figures(const struct pipeline *p, struct night_figures *n)
 {
-	double span = watched_seconds(p);
+	double in_bed, span = watched_seconds(p, &in_bed);
 
 	memset(n, 0, sizeof(*n));
 	n->hours = span / 3600.0;
+	n->hours_in_bed = in_bed / 3600.0;
 	n->lm_count = p->plm.clm_total;
 	n->plm_count = p->plm.plm_total;
-	n->plm_index = n->hours > 0 ? n->plm_count / n->hours : 0;
+	n->plm_index = n->hours_in_bed > 0 ? n->plm_count / n->hours_in_bed :
+	    0;
 	n->plm_series = p->plm.series_total;
 	n->cramp_count = p->cramps;
+	n->body_count = p->bodies;
 	n->temp_min_c = p->temp_min;
 	n->temp_max_c = p->temp_max;
 }
@@ -485,6 +633,42 @@ emit_summary(struct pipeline *p)
 	}
 	pipeline_figures(p, &ev.night);
 	p->sink(p->ctx, &ev);
+}
+
+void
+pipeline_sit_at(struct pipeline *p, int minute)
+{
+	p->sit_at_min = minute;
+	p->sit_at = NAN;
+}
+
+int
+pipeline_sit_start(struct pipeline *p, double now)
+{
+	if (now > p->now)
+		p->now = now;
+	return sit_start(&p->sit, p->now);
+}
+
+void
+pipeline_sit_stop(struct pipeline *p, double now)
+{
+	if (now > p->now)
+		p->now = now;
+	sit_cancel(&p->sit, p->now);
+	score(p, 0);
+}
+
+void
+pipeline_sit_fault(struct pipeline *p, double now)
+{
+	sit_fault(&p->sit, now);
+}
+
+int
+pipeline_sit_running(const struct pipeline *p)
+{
+	return sit_running(&p->sit);
 }
 
 int

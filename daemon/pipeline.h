@@ -12,7 +12,8 @@
 #include "leg.h"
 #include "motion.h"
 #include "plm.h"
-#include "../sensors/recording.h"
+#include "sit.h"
+#include "core/sample.h"
 
 enum source_kind {
 	SOURCE_ACCEL,
@@ -63,6 +64,18 @@ void		 pipeline_figures(const struct pipeline *p,
 int		 pipeline_in_night(const struct pipeline *p);
 /* A PLM series is running now. */
 int		 pipeline_restless(const struct pipeline *p);
+/*
+ * The suggested immobilization test (sit.h): started at the first time
+ * the data's local clock reads `minute` after midnight (--sit HH:MM), or
+ * now (B/set/sit START; -1 when one is running); stopped early (STOP,
+ * then given as too short); a leg sensor's fault spoils it.  Its
+ * sit_result event comes once the hour is scored.
+ */
+void		 pipeline_sit_at(struct pipeline *p, int minute);
+int		 pipeline_sit_start(struct pipeline *p, double now);
+void		 pipeline_sit_stop(struct pipeline *p, double now);
+void		 pipeline_sit_fault(struct pipeline *p, double now);
+int		 pipeline_sit_running(const struct pipeline *p);
 /* The last reading of a temperature source, NAN if none. */
 double		 pipeline_temperature(const struct pipeline *p, int source);
 

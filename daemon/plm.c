@@ -14,6 +14,7 @@ plm_params_default(struct plm_params *p)
 	p->series_min = 4;
 	p->bilateral_gap_s = 0.5;
 	p->bilateral_max_s = 15.0;
+	p->bilateral_max_parts = 4;
 }
 
 static long long
@@ -37,6 +38,7 @@ plm_init(struct plm_scorer *s, const struct plm_params *p)
 {
 	memset(s, 0, sizeof(*s));
 	s->p = *p;
+	s->imi_max_ms = ms(p->imi_max_s);
 }
 
 /* Closes the running run; a series if it is long enough. */
@@ -64,6 +66,7 @@ begin_run(struct plm_scorer *s, double onset, double end)
 {
 	s->count = 1;
 	s->first_onset = s->last_onset = onset;
+	s->last_onset_ms = ms(onset);
 	s->last_end = end;
 	s->imi_sum_ms = 0;
 }
@@ -86,11 +89,12 @@ plm_add_movement(struct plm_scorer *s, double onset, double end,
 		begin_run(s, onset, end);
 		return 0;
 	}
-	imi = ms(onset) - ms(s->last_onset);
-	if (imi >= ms(s->p.imi_min_s) && imi <= ms(s->p.imi_max_s)) {
+	imi = ms(onset) - s->last_onset_ms;
+	if (imi >= ms(s->p.imi_min_s) && imi <= s->imi_max_ms) {
 		s->count++;
 		s->imi_sum_ms += imi;
 		s->last_onset = onset;
+		s->last_onset_ms = ms(onset);
 		s->last_end = end;
 		return 0;
 	}
@@ -108,7 +112,8 @@ plm_add_break(struct plm_scorer *s, struct plm_series *out)
 int
 plm_tick(struct plm_scorer *s, double settled, struct plm_series *out)
 {
-	if (s->count > 0 && ms(settled) - ms(s->last_onset) > ms(s->p.imi_max_s))
+	/* Called for every sample: one rounding, not three. */
+	if (s->count > 0 && ms(settled) - s->last_onset_ms > s->imi_max_ms)
 		return close_run(s, out);
 	return 0;
 }
@@ -166,6 +171,8 @@ bilateral_add(struct bilateral *b, const struct plm_item *it)
 	for (i = b->n; i > 0 && b->pending[i - 1].onset > it->onset; i--)
 		b->pending[i] = b->pending[i - 1];
 	b->pending[i] = *it;
+	if (b->pending[i].parts < 1)
+		b->pending[i].parts = 1;
 	b->n++;
 	return 0;
 }
@@ -205,6 +212,7 @@ bilateral_next(struct bilateral *b, double settled, struct plm_item *out)
 				first->end = it->end;
 			first->legs |= it->legs;
 			first->is_break |= it->is_break;
+			first->parts += it->parts;
 			take(b, i);
 			grew = 1;
 			break;
@@ -214,5 +222,8 @@ bilateral_next(struct bilateral *b, double settled, struct plm_item *out)
 		return 0;	/* another leg may still add to it */
 	*out = b->pending[0];
 	take(b, 0);
+	/* A longer chain is not one movement the rules can judge. */
+	if (out->parts > b->p->bilateral_max_parts)
+		out->is_break = 1;
 	return 1;
 }

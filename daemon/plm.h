@@ -1,5 +1,5 @@
 /*
- * Periodic leg movements by the WASM 2016 rules (DESIGN 4.2).  Candidate
+ * Periodic leg movements by the WASM 2016 rules (design.md 4.2).  Candidate
  * leg movements (CLMs) come in onset order; a series is at least
  * series_min consecutive CLMs whose onset-to-onset intervals all lie in
  * [imi_min_s, imi_max_s].  Durations and intervals are compared in whole
@@ -16,6 +16,7 @@ struct plm_params {
 	int	series_min;	/* 4 */
 	double	bilateral_gap_s;	/* 0.5: two legs, one movement */
 	double	bilateral_max_s;	/* 15: a bilateral CLM's limit */
+	int	bilateral_max_parts;	/* 4 monolateral movements at most */
 };
 
 void	plm_params_default(struct plm_params *p);
@@ -45,6 +46,8 @@ struct plm_scorer {
 	int			count;		/* CLMs in the running run */
 	double			first_onset, last_onset, last_end;
 	long long		imi_sum_ms;
+	/* last_onset and p.imi_max_s in whole ms, for plm_tick's sake. */
+	long long		last_onset_ms, imi_max_ms;
 	/* The night so far. */
 	int			clm_total, plm_total, series_total;
 };
@@ -66,12 +69,16 @@ int	plm_in_series(const struct plm_scorer *s);
 /*
  * Two or more leg sensors: movements of different legs that overlap or
  * lie less than bilateral_gap_s apart are one movement.  Items wait here
- * until no other leg can still add to them.
+ * until no other leg can still add to them.  One that combines more than
+ * bilateral_max_parts monolateral movements is no CLM and ends the
+ * series, as one over bilateral_max_s does (WASM 2016; MATPLM's default
+ * of 4).
  */
 struct plm_item {
 	double		onset, end;
 	unsigned	legs;		/* bit per leg sensor */
 	int		is_break;	/* a body movement or a cramp */
+	int		parts;		/* monolateral movements; 0 is 1 */
 };
 
 struct bilateral {

@@ -229,6 +229,8 @@ add_summary(struct report *r, const struct event *ev)
 	}
 	if (isfinite(n->hours))
 		s->hours += n->hours;
+	if (isfinite(n->hours_in_bed))
+		s->hours_in_bed += n->hours_in_bed;
 	s->lm_count += n->lm_count;
 	s->plm_count += n->plm_count;
 	s->plm_series += n->plm_series;
@@ -507,8 +509,9 @@ figures_of(const struct report *r, struct figures *fg)
 		fg->body += r->mark[i].kind == MARK_BODY;
 	if (r->nsummaries > 0) {
 		fg->n = r->sum;
-		fg->n.plm_index = fg->n.hours > 0 ? fg->n.plm_count /
-		    fg->n.hours : 0;
+		/* All PLMs over all the hours in bed, as each night's. */
+		fg->n.plm_index = fg->n.hours_in_bed > 0 ? fg->n.plm_count /
+		    fg->n.hours_in_bed : 0;
 		if (!isfinite(fg->n.temp_min_c)) {
 			fg->n.temp_min_c = NAN;
 			fg->n.temp_max_c = NAN;
@@ -530,6 +533,8 @@ figures_of(const struct report *r, struct figures *fg)
 		}
 	}
 	fg->n.hours = r->hi > r->lo ? (r->hi - r->lo) / 3600 : 0;
+	/* Time out of bed is known only to a summary. */
+	fg->n.hours_in_bed = fg->n.hours;
 	fg->n.plm_index = fg->n.hours > 0 ? fg->n.plm_count / fg->n.hours : 0;
 	for (t = 0; t < r->ntemps; t++) {
 		if (r->temp[t].min < fg->n.temp_min_c)
@@ -568,18 +573,20 @@ draw_figures(const struct report *r, const struct page *pg,
 	local_fmt(from, sizeof(from), L_YMDHM, r->lo);
 	figure_line(f, y, "Recorded");
 	if (r->nsummaries > 1)
-		textf(f, 80, "%s to %s (%.1f h in %d night windows)", from, to,
-		    n->hours, r->nsummaries);
+		textf(f, 100, "%s to %s (%.1f h, %.1f h in bed, in %d night "
+		    "windows)", from, to, n->hours, n->hours_in_bed,
+		    r->nsummaries);
 	else
-		textf(f, 80, "%s to %s (%.1f h)", from, to, n->hours);
+		textf(f, 80, "%s to %s (%.1f h, %.1f h in bed)", from, to,
+		    n->hours, n->hours_in_bed);
 	fputs("</text>\n", f);
 	figure_line(f, y += 20, "Leg movements");
 	fprintf(f, "%d</text>\n", n->lm_count);
 	figure_line(f, y += 20, "Periodic (PLM)");
 	fprintf(f, "%d in %d series</text>\n", n->plm_count, n->plm_series);
 	figure_line(f, y += 20, "PLM index");
-	fprintf(f, "<tspan font-weight=\"bold\">%.1f per hour</tspan> (%s)"
-	    "</text>\n", idx, index_words(idx));
+	fprintf(f, "<tspan font-weight=\"bold\">%.1f per hour in bed</tspan> "
+	    "(%s)</text>\n", idx, index_words(idx));
 	figure_line(f, y += 20, "Cramps");
 	fprintf(f, "%d", n->cramp_count);
 	for (i = 0, shown = 0; i < r->nmarks; i++) {
@@ -598,7 +605,7 @@ draw_figures(const struct report *r, const struct page *pg,
 	}
 	fputs("</text>\n", f);
 	figure_line(f, y += 20, "Body movements");
-	fprintf(f, "%d (turning over, getting up)</text>\n", fg->body);
+	fprintf(f, "%d (long turns, out of bed)</text>\n", fg->body);
 	figure_line(f, y += 20, "Temperature");
 	if (isnan(n->temp_min_c))
 		fputs("no thermometer</text>\n", f);
@@ -613,7 +620,8 @@ draw_figures(const struct report *r, const struct page *pg,
 	/* The index on the clinical scale: 0-5 normal, 5-15, over 15. */
 	sx = 700;
 	fprintf(f, "<g class=\"index-scale\">\n"
-	    "<text x=\"%.0f\" y=\"86\" fill=\"" C_TEXT "\">PLM index per hour: "
+	    "<text x=\"%.0f\" y=\"86\" fill=\"" C_TEXT "\">PLM index per hour "
+	    "in bed: "
 	    "%.1f</text>\n", sx, idx);
 #define SCALE_X(v)	(sx + (v) / 30.0 * 470.0)
 	fprintf(f, "<rect x=\"%.1f\" y=\"104\" width=\"%.1f\" height=\"14\" "
@@ -1137,7 +1145,7 @@ report_write(const struct report *r, FILE *f)
 	fputs("</title>\n<desc>", f);
 	/* The figures in words, for a screen reader and for grep. */
 	textf(f, 400, "%d leg movements; %d periodic leg movements in %d "
-	    "series; PLM index %.1f per hour (%s); %d cramps; %d body "
+	    "series; PLM index %.1f per hour in bed (%s); %d cramps; %d body "
 	    "movements", fg.n.lm_count, fg.n.plm_count, fg.n.plm_series,
 	    fg.n.plm_index, index_words(fg.n.plm_index), fg.n.cramp_count,
 	    fg.body);

@@ -7,6 +7,7 @@
 #include "hydration.h"
 #include "statefile.h"
 #include "trend.h"
+#include "sensors/unixtime.h"
 
 int
 trend_night(double start)
@@ -68,7 +69,7 @@ trend_median(const struct trend *t)
 }
 
 int
-trend_save(const char *dir, const struct trend *t, char *err,
+trend_save(const struct statedir *sd, const struct trend *t, char *err,
     unsigned long errsz)
 {
 	json_t *nights = json_array(), *o;
@@ -83,11 +84,12 @@ trend_save(const char *dir, const struct trend *t, char *err,
 		    10, "hours", round(t->hours[i] * 1000) / 1000));
 	}
 	o = json_pack("{s:o}", "nights", nights);
-	return statefile_write(dir, TREND_FILE, o, err, errsz);
+	return statefile_write(sd, TREND_FILE, o, err, errsz);
 }
 
 int
-trend_load(const char *dir, struct trend *t, char *err, unsigned long errsz)
+trend_load(const struct statedir *sd, struct trend *t, char *err,
+    unsigned long errsz)
 {
 	char path[PATH_MAX], text[STATEFILE_MAX];
 	json_error_t je;
@@ -97,7 +99,7 @@ trend_load(const char *dir, struct trend *t, char *err, unsigned long errsz)
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	if ((r = statefile_read(dir, TREND_FILE, text, &len, path,
+	if ((r = statefile_read(sd, TREND_FILE, text, &len, path,
 	    sizeof(path), err, errsz)) != 1)
 		return r;
 	if ((o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
@@ -121,6 +123,8 @@ trend_load(const char *dir, struct trend *t, char *err, unsigned long errsz)
 		    !(json_number_value(h) >= 0 && json_number_value(h) <= 48))
 			bad = "nights: each is {\"night\": \"YYYY-MM-DD\", "
 			    "\"plm_index\": N, \"hours\": N}";
+		else if (!unixtime_day_fits(t->day[t->n]))
+			bad = "nights: a night " UNIXTIME_PAST;
 		else {
 			t->plm_index[t->n] = json_number_value(p);
 			t->hours[t->n] = json_number_value(h);

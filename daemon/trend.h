@@ -6,6 +6,8 @@
 #ifndef LEGWATCH_TREND_H
 #define LEGWATCH_TREND_H
 
+struct statedir;
+
 #define TREND_NIGHTS	7
 /* A shorter night's index is too noisy to count. */
 #define TREND_MIN_HOURS	2.0
@@ -29,9 +31,9 @@ int	trend_add(struct trend *t, double start, double hours,
 /* The median of the nights held, NAN without any. */
 double	trend_median(const struct trend *t);
 /* 1 loaded, 0 no file, -1 unreadable, -2 not a trend file; err says. */
-int	trend_load(const char *dir, struct trend *t, char *err,
+int	trend_load(const struct statedir *sd, struct trend *t, char *err,
 	    unsigned long errsz);
-int	trend_save(const char *dir, const struct trend *t, char *err,
-	    unsigned long errsz);
+int	trend_save(const struct statedir *sd, const struct trend *t,
+	    char *err, unsigned long errsz);
 
 #endif

@@ -6,14 +6,13 @@
  *
  * The FIFO holds 0.64 s at 50 Hz, so without an interrupt line it is
  * drained every 0.32 s there (about once a second at 25 Hz or less).
- * With the INT1 pin wired to conf->gpio_line, the watermark interrupt
+ * With the INT1 pin wired to settings->gpio_line, the watermark interrupt
  * (half full) wakes the daemon and the timer is only a safety poll.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/config.h"
 #include "gpio.h"
 #include "i2c.h"
 #include "sensor.h"
@@ -49,6 +48,12 @@
 
 #define DRAIN_S			1.0
 #define SAFETY_POLL_S		2.0
+
+/*
+ * The datasheet: 800 Hz needs a 400 kHz bus and lower rates scale with
+ * it, so the Raspberry Pi's 100 kHz carries 200 Hz at most.
+ */
+#define ADXL_RATE_MAX		200
 
 struct adxl {
 	struct i2c_bus		*bus;
@@ -88,14 +93,31 @@ adxl_rate_code(int rate_hz, double *rate)
 	return best;
 }
 
+/*
+ * After an overrun, as the datasheet and the kernel's adxl345 driver do
+ * it: standby, so that no sample lands while the FIFO empties (one that
+ * does sets the overrun again), every entry read out, INT_SOURCE read to
+ * clear what is latched, then measuring again.
+ */
 static int
 adxl_fifo_reset(struct adxl *a)
 {
-	/* Bypass mode empties the FIFO and clears the overrun. */
-	if (i2c_write_byte(a->bus, ADXL_FIFO_CTL, ADXL_FIFO_BYPASS) == -1)
+	uint8_t status, src, entry[ADXL_SAMPLE_BYTES];
+	int i, n;
+
+	if (i2c_write_byte(a->bus, ADXL_POWER_CTL, 0) == -1 ||
+	    i2c_read_byte(a->bus, ADXL_FIFO_STATUS, &status) == -1)
 		return -1;
-	return i2c_write_byte(a->bus, ADXL_FIFO_CTL,
-	    ADXL_FIFO_STREAM | ADXL_WATERMARK);
+	n = status & ADXL_FIFO_ENTRIES;
+	if (n > ADXL_ENTRIES_MAX)
+		n = ADXL_ENTRIES_MAX;
+	for (i = 0; i < n; i++)
+		if (i2c_read_block(a->bus, ADXL_DATAX0, entry,
+		    sizeof(entry)) == -1)
+			return -1;
+	if (i2c_read_byte(a->bus, ADXL_INT_SOURCE, &src) == -1)
+		return -1;
+	return i2c_write_byte(a->bus, ADXL_POWER_CTL, ADXL_POWER_MEASURE);
 }
 
 static void
@@ -118,7 +140,7 @@ adxl_close(struct sensor *s)
 static int
 adxl_open(struct sensor *s, const struct sensor_clock *now)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct accel_settings *c = s->settings;
 	struct adxl *a;
 	uint8_t id, range, code;
 	int range_code;
@@ -127,7 +149,7 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return sensor_fail(s, "adxl345: %s", strerror(errno));
 	s->priv = a;
-	a->addr = c->address ? c->address : ADXL_ADDR;
+	a->addr = c->i2c.address ? c->i2c.address : ADXL_ADDR;
 	if ((range_code = accel_range_code(s, a->addr, NULL)) == -1)
 		return -1;
 	range = (uint8_t)range_code;
@@ -135,6 +157,10 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 	a->limit = (2 << range_code) * 256;
 	code = (uint8_t)adxl_rate_code(c->rate_hz > 0 ? c->rate_hz : 50,
 	    &a->rate);
+	if (a->rate > ADXL_RATE_MAX)
+		return i2c_sensor_failx(s, a->addr, "%.0f Hz is more than a "
+		    "100 kHz I2C bus carries (at most %d Hz)", a->rate,
+		    ADXL_RATE_MAX);
 	a->drain_s = ADXL_FIFO_SIZE / a->rate / 2;
 	if (a->drain_s > DRAIN_S)
 		a->drain_s = DRAIN_S;
@@ -164,7 +190,10 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 			    "configure the interrupt");
 	} else if (i2c_write_byte(a->bus, ADXL_INT_ENABLE, 0) == -1)
 		return i2c_sensor_fail(s, a->addr, "configure");
-	if (adxl_fifo_reset(a) == -1)
+	/* Bypass empties the FIFO of what an earlier run left. */
+	if (i2c_write_byte(a->bus, ADXL_FIFO_CTL, ADXL_FIFO_BYPASS) == -1 ||
+	    i2c_write_byte(a->bus, ADXL_FIFO_CTL,
+	    ADXL_FIFO_STREAM | ADXL_WATERMARK) == -1)
 		return i2c_sensor_fail(s, a->addr, "enable the FIFO");
 	if (i2c_write_byte(a->bus, ADXL_POWER_CTL, ADXL_POWER_MEASURE) == -1)
 		return i2c_sensor_fail(s, a->addr, "start measuring");

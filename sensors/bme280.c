@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../daemon/config.h"
 #include "i2c.h"
 #include "sensor.h"
 
@@ -21,11 +20,14 @@
 #define BME_CALIB_T		0x88	/* dig_T1..dig_P9, then dig_H1 */
 #define BME_CALIB_T_LEN		26
 #define BME_ID_REG		0xd0
+#define BME_RESET		0xe0
+#define  BME_RESET_CMD		0xb6
 #define BME_CALIB_H		0xe1	/* dig_H2..dig_H6 */
 #define BME_CALIB_H_LEN		7
 #define BME_CTRL_HUM		0xf2
 #define BME_STATUS		0xf3
 #define  BME_STATUS_MEASURING	0x08
+#define  BME_STATUS_IM_UPDATE	0x01	/* the NVM still being copied */
 #define BME_CTRL_MEAS		0xf4	/* osrs_t 7:5, osrs_p 4:2, mode 1:0 */
 #define  BME_MEAS_T1_FORCED	0x21	/* osrs_t x1, pressure off, forced */
 #define BME_CONFIG		0xf5
@@ -34,6 +36,7 @@
 /* 20 bits of 0x80000: the temperature was skipped, not measured. */
 #define BME_TEMP_SKIPPED	0x80000
 /* The reset copies the calibration out of NVM: 2 ms, so 10 is ample. */
+#define RESET_S			0.01
 
 #define MEASURE_S		0.01	/* x1: at most 3.6 ms */
 #define RETRY_S			0.01
@@ -49,6 +52,7 @@ struct bme {
 	uint16_t	 t1;
 	int16_t		 t2, t3;
 	int		 measuring;	/* started; how many looks so far */
+	int		 resetting;	/* reset; how many looks so far */
 };
 
 static void
@@ -98,7 +102,7 @@ bme_compensate(const struct bme *b, int32_t adc)
 static int
 bme_open(struct sensor *s, const struct sensor_clock *now)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct i2c_thermo_settings *c = s->settings;
 	uint8_t id, cal[BME_CALIB_T_LEN], calh[BME_CALIB_H_LEN];
 	struct bme *b;
 	int i, zeros = 0, ones = 0;
@@ -107,7 +111,7 @@ bme_open(struct sensor *s, const struct sensor_clock *now)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return sensor_fail(s, "bme280: %s", strerror(errno));
 	s->priv = b;
-	b->addr = c->address ? c->address : BME_ADDR;
+	b->addr = c->i2c.address ? c->i2c.address : BME_ADDR;
 	b->interval_s = c->interval_s > 0 ? c->interval_s : INTERVAL_S;
 	if ((b->bus = i2c_sensor_open(s, b->addr)) == NULL)
 		return -1;
@@ -117,10 +121,7 @@ bme_open(struct sensor *s, const struct sensor_clock *now)
 		return i2c_sensor_failx(s, b->addr, "chip id is 0x%02x, "
 		    "expected 0x%02x: not a BME280%s", id, BME_ID,
 		    id == 0x58 ? " (0x58 is a BMP280)" : "");
-	/*
-	 * No reset (its start-up wait would stall the loop): every control
-	 * register is written before each measurement.
-	 */
+	/* The trimming values are in NVM: the reset leaves them as they are. */
 	if (i2c_read_block(b->bus, BME_CALIB_T, cal, sizeof(cal)) == -1 ||
 	    i2c_read_block(b->bus, BME_CALIB_H, calh, sizeof(calh)) == -1)
 		return i2c_sensor_fail(s, b->addr, "read calibration");
@@ -135,12 +136,48 @@ bme_open(struct sensor *s, const struct sensor_clock *now)
 	b->t1 = (uint16_t)(cal[1] << 8 | cal[0]);
 	b->t2 = s16le(cal + 2);
 	b->t3 = s16le(cal + 4);
-	/* Sleep mode, no filter; humidity off (ctrl_hum before ctrl_meas). */
-	if (i2c_write_byte(b->bus, BME_CTRL_HUM, 0x00) == -1 ||
+	/*
+	 * Whatever an earlier program left (normal mode, an IIR filter that
+	 * would smooth readings a minute apart over a quarter of an hour)
+	 * goes with a soft reset, as the kernel's bmp280 driver does.  Its
+	 * 2 ms start-up is waited for through next_read, not here.
+	 */
+	if (i2c_write_byte(b->bus, BME_RESET, BME_RESET_CMD) == -1)
+		return i2c_sensor_fail(s, b->addr, "reset");
+	b->resetting = 1;
+	s->next_read = now->mono + RESET_S;
+	return 0;
+}
+
+/*
+ * Once the reset is over: sleep mode, then (the datasheet: config may be
+ * ignored in normal mode) no filter, humidity off, ctrl_hum before
+ * ctrl_meas; config is read back to be sure it took.
+ */
+static int
+bme_configure(struct sensor *s, struct bme *b, const struct sensor_clock *now)
+{
+	uint8_t st, config;
+
+	if (i2c_read_byte(b->bus, BME_STATUS, &st) == -1)
+		return i2c_sensor_fail(s, b->addr, "read status");
+	if (st & BME_STATUS_IM_UPDATE) {
+		if (b->resetting++ > RETRIES)
+			return i2c_sensor_failx(s, b->addr, "still starting "
+			    "%d ms after a reset",
+			    (int)(RETRIES * RESET_S * 1000 + 0.5));
+		s->next_read = now->mono + RESET_S;
+		return 0;
+	}
+	if (i2c_write_byte(b->bus, BME_CTRL_MEAS, 0x00) == -1 ||
+	    i2c_write_byte(b->bus, BME_CTRL_HUM, 0x00) == -1 ||
 	    i2c_write_byte(b->bus, BME_CONFIG, 0x00) == -1 ||
-	    i2c_write_byte(b->bus, BME_CTRL_MEAS, 0x00) == -1)
+	    i2c_read_byte(b->bus, BME_CONFIG, &config) == -1)
 		return i2c_sensor_fail(s, b->addr, "configure");
-	s->next_read = now->mono;
+	if ((config & 0xfc) != 0)
+		return i2c_sensor_failx(s, b->addr, "config reads 0x%02x "
+		    "after writing 0x00 in sleep mode", config);
+	b->resetting = 0;
 	return 0;
 }
 
@@ -153,6 +190,12 @@ bme_read(struct sensor *s, const struct sensor_clock *now)
 	int32_t adc;
 	double t;
 
+	if (b->resetting) {
+		if (bme_configure(s, b, now) == -1)
+			return -1;
+		if (b->resetting)
+			return 0;
+	}
 	if (!b->measuring) {
 		if (i2c_write_byte(b->bus, BME_CTRL_MEAS,
 		    BME_MEAS_T1_FORCED) == -1)

@@ -2,12 +2,12 @@
  * Maxim DS18B20 1-Wire thermometer through the kernel's w1_therm sysfs
  * files: <root>/sys/bus/w1/devices/28-<serial>/temperature, in millidegrees.
  *
- * Reading that file alone makes the kernel convert and wait (750 ms at
- * 12 bits), which would stall the daemon's loop and let an accelerometer
- * FIFO overflow.  Where the bus master has therm_bulk_read (Linux 5.10
- * on), read() triggers the conversion there and comes back a second
- * later for the value, which the kernel then hands out at once; without
- * it the read blocks.
+ * Reading that file makes the kernel convert and wait (750 ms at 12
+ * bits) inside read(); where the bus master has therm_bulk_read (Linux
+ * 5.10 on), the write of "trigger" there sleeps just as long, and the
+ * value is read a second later.  Either way a read blocks, so the driver
+ * says so (blocking): the daemon runs it off its loop, where a stall
+ * would overflow an accelerometer's FIFO.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../daemon/config.h"
 #include "sensor.h"
 
 #define W1_DEVICES		"/sys/bus/w1/devices"
@@ -50,6 +49,7 @@ w1_fail(struct sensor *s, const char *fmt, ...)
 static int
 w1_fail(struct sensor *s, const char *fmt, ...)
 {
+	const struct ds18b20_settings *set = s->settings;
 	struct w1 *w = s->priv;
 	char what[SENSOR_ERR_MAX];
 	va_list ap;
@@ -58,7 +58,7 @@ w1_fail(struct sensor *s, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	return sensor_fail(s, "ds18b20 %s: %s",
-	    w != NULL && w->dev[0] ? w->dev : s->conf->w1_device, what);
+	    w != NULL && w->dev[0] ? w->dev : set->w1_device, what);
 }
 
 /* "auto": the one 28-* device there is. */
@@ -107,7 +107,7 @@ w1_close(struct sensor *s)
 static int
 w1_open(struct sensor *s, const struct sensor_clock *now)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct ds18b20_settings *c = s->settings;
 	const char *root = s->sysfs_root ? s->sysfs_root : "";
 	char dir[PATH_MAX], devdir[PATH_MAX], real[PATH_MAX], *slash;
 	struct stat st;
@@ -247,6 +247,7 @@ w1_read(struct sensor *s, const struct sensor_clock *now)
 const struct sensor_ops ds18b20_ops = {
 	.type = "ds18b20",
 	.kind = REC_TEMP,
+	.blocking = 1,
 	.open = w1_open,
 	.read = w1_read,
 	.close = w1_close,

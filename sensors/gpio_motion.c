@@ -5,7 +5,6 @@
  */
 #include <stdlib.h>
 
-#include "../daemon/config.h"
 #include "gpio.h"
 #include "sensor.h"
 
@@ -26,7 +25,7 @@ emit_level(struct sensor *s, double t, int level)
 static int
 motion_open(struct sensor *s, const struct sensor_clock *now)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct gpio_motion_settings *c = s->settings;
 	struct gpio_input_conf ic = {
 		c->chip, (unsigned)c->gpio_line, c->active_low, c->bias,
 		c->debounce_ms, "legwatchd"
@@ -81,5 +80,9 @@ motion_close(struct sensor *s)
 }
 
 const struct sensor_ops gpio_motion_ops = {
-	"gpio_motion", REC_MOTION, motion_open, motion_read, motion_close
+	.type = "gpio_motion",
+	.kind = REC_MOTION,
+	.open = motion_open,
+	.read = motion_read,
+	.close = motion_close,
 };

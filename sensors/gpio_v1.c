@@ -2,7 +2,9 @@
  * sensors/gpio.h on libgpiod 1.x (Debian 12, Raspberry Pi OS bookworm).
  * The v1 character-device API has no debounce: bounce that arrives in
  * one read is dropped here, the rest by the motion detector's own
- * debounce time.  Edge timestamps are CLOCK_MONOTONIC (Linux >= 5.7).
+ * debounce time.  The kernel queues 16 edges per line, so a bouncing
+ * switch during a stall can overflow it: gpio_edges_read then reads the
+ * level.  Edge timestamps are CLOCK_MONOTONIC (Linux >= 5.7).
  */
 #include <errno.h>
 #include <dirent.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gpiod.h>
 
@@ -22,8 +25,7 @@ struct gpio_line {
 	struct gpiod_chip	*chip;
 	struct gpiod_line	*line;
 	char			 name[80];	/* "gpiochip1 line 3" */
-	double			 debounce_s;
-	int			 level;		/* last level handed out, -1 */
+	struct gpio_edges	 edges;
 };
 
 static int
@@ -116,7 +118,7 @@ open_line(const char *chip, unsigned offset, char *err, size_t errsz)
 		fail(err, errsz, what, "out of memory");
 		return NULL;
 	}
-	l->level = -1;
+	l->edges.level = -1;
 	if (strcmp(chip, "auto") == 0)
 		l->chip = open_by_label(NULL);
 	else if (chip[0] == '/' || strncmp(chip, "gpiochip", 8) == 0 ||
@@ -195,7 +197,7 @@ gpio_request_input(const struct gpio_input_conf *c, char *err, size_t errsz)
 		fail(err, errsz, l->name, "event fd: %s", strerror(errno));
 		goto bad;
 	}
-	l->debounce_s = c->debounce_ms / 1000.0;
+	l->edges.debounce_s = c->debounce_ms / 1000.0;
 	return l;
 bad:
 	gpio_release(l);
@@ -229,41 +231,59 @@ gpio_fd(const struct gpio_line *l)
 	return gpiod_line_event_get_fd(l->line);
 }
 
-int
-gpio_read_edges(struct gpio_line *l, struct gpio_edge *out, int max,
-    char *err, size_t errsz)
+/* The kernel's queue of a v1 line event handle (GPIOEVENT_QUEUE_SIZE). */
+#define KERNEL_QUEUE	16
+
+static int
+v1_read(void *line, struct gpio_edge *raw, int max)
 {
+	struct gpio_line *l = line;
 	struct gpiod_line_event ev[EDGE_BATCH];
-	int n, i, k = 0;
+	int i, n;
 
 	if (max > EDGE_BATCH)
 		max = EDGE_BATCH;
 	n = gpiod_line_event_read_multiple(l->line, ev, (unsigned)max);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
+	if (n == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		raw[i].mono = (double)ev[i].ts.tv_sec +
+		    (double)ev[i].ts.tv_nsec / 1e9;
+		raw[i].active = ev[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
+	}
+	return n;
+}
+
+static int
+v1_get(void *line)
+{
+	return gpiod_line_get_value(((struct gpio_line *)line)->line);
+}
+
+static double
+v1_now(void *line)
+{
+	struct timespec ts;
+
+	(void)line;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const struct gpio_edge_io v1_io = {
+	v1_read, v1_get, v1_now, KERNEL_QUEUE
+};
+
+int
+gpio_read_edges(struct gpio_line *l, struct gpio_edge *out, int max,
+    char *err, size_t errsz)
+{
+	int n;
+
+	if ((n = gpio_edges_read(&l->edges, &v1_io, l, out, max)) == -1)
 		return fail(err, errsz, l->name, "read events: %s",
 		    strerror(errno));
-	}
-	for (i = 0; i < n; i++) {
-		struct gpio_edge e;
-
-		e.mono = (double)ev[i].ts.tv_sec +
-		    (double)ev[i].ts.tv_nsec / 1e9;
-		e.active = ev[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
-		/* An edge undone within the debounce time was a bounce. */
-		if (k > 0 && out[k - 1].active != e.active &&
-		    e.mono - out[k - 1].mono < l->debounce_s) {
-			k--;
-			continue;
-		}
-		if (e.active == (k > 0 ? out[k - 1].active : l->level))
-			continue;	/* no change after all */
-		out[k++] = e;
-	}
-	if (k > 0)
-		l->level = out[k - 1].active;
-	return k;
+	return n;
 }
 
 int
@@ -274,7 +294,7 @@ gpio_get(struct gpio_line *l, char *err, size_t errsz)
 	if ((v = gpiod_line_get_value(l->line)) == -1)
 		return fail(err, errsz, l->name, "read: %s", strerror(errno));
 	/* An edge already waiting for this level is no change. */
-	l->level = v;
+	l->edges.level = v;
 	return v;
 }
 

@@ -6,7 +6,9 @@
  * wall-clock time.  With active-low the kernel reports edges and levels in
  * logical terms: a rising edge is the line becoming active.  Debounce is
  * the kernel's, which does it in software where the chip cannot, so
- * gpio_read_edges only drops an edge that repeats the last level.
+ * gpio_read_edges only drops an edge that repeats the last level.  The
+ * kernel still drops edges past its queue (EVENT_BUF here) during a
+ * stall: gpio_edges_read then reads the level.
  *
  * A chip is named as gpiochipN or N (opened in /dev), by path, by label,
  * or "auto"; labels are sought over /dev/gpiochip* in the order of their
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gpiod.h>
 
@@ -32,8 +35,7 @@ struct gpio_line {
 	struct gpiod_line_request	*req;
 	struct gpiod_edge_event_buffer	*events;	/* inputs only */
 	unsigned			 offset;
-	/* The level of the last edge handed out, or -1. */
-	int				 level;
+	struct gpio_edges		 edges;	/* level: -1 */
 	/* "gpiochip0", for messages. */
 	char				 chip[CHIP_NAME_MAX];
 };
@@ -195,7 +197,7 @@ request_line(const char *spec, unsigned offset,
 		return NULL;
 	}
 	l->offset = offset;
-	l->level = -1;
+	l->edges.level = -1;
 	if ((chip = open_chip(spec, l->chip, sizeof(l->chip), err,
 	    errsz)) == NULL) {
 		free(l);
@@ -346,21 +348,14 @@ gpio_fd(const struct gpio_line *l)
 	return gpiod_line_request_get_fd(l->req);
 }
 
-int
-gpio_read_edges(struct gpio_line *l, struct gpio_edge *out, int max,
-    char *err, size_t errsz)
+static int
+v2_read(void *line, struct gpio_edge *raw, int max)
 {
+	struct gpio_line *l = line;
 	struct gpiod_edge_event *ev;
 	uint64_t ns;
-	int i, k, n, active;
+	int i, n;
 
-	if (l->events == NULL) {
-		snprintf(err, errsz, "%s line %u: not an input", l->chip,
-		    l->offset);
-		return -1;
-	}
-	if (max <= 0)
-		return 0;
 	if (max > EVENT_BUF)
 		max = EVENT_BUF;
 	/* The read blocks when nothing waits: look first. */
@@ -370,36 +365,74 @@ gpio_read_edges(struct gpio_line *l, struct gpio_edge *out, int max,
 	case 1:
 		break;
 	default:
-		if (errno == EINTR)
-			return 0;
-		line_err(err, errsz, l->chip, l->offset, "read events", errno);
-		return -1;
+		return errno == EINTR ? 0 : -1;
 	}
 	n = gpiod_line_request_read_edge_events(l->req, l->events,
 	    (size_t)max);
-	if (n == -1) {
-		if (errno == EINTR || errno == EAGAIN)
-			return 0;
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		ev = gpiod_edge_event_buffer_get_event(l->events,
+		    (unsigned long)i);
+		ns = gpiod_edge_event_get_timestamp_ns(ev);
+		raw[i].mono = (double)(ns / 1000000000U) +
+		    (double)(ns % 1000000000U) / 1e9;
+		raw[i].active = gpiod_edge_event_get_event_type(ev) ==
+		    GPIOD_EDGE_EVENT_RISING_EDGE;
+	}
+	return n;
+}
+
+static int
+v2_get(void *line)
+{
+	struct gpio_line *l = line;
+	enum gpiod_line_value v;
+
+	v = gpiod_line_request_get_value(l->req, l->offset);
+	if (v == GPIOD_LINE_VALUE_ERROR)
+		return -1;
+	return v == GPIOD_LINE_VALUE_ACTIVE;
+}
+
+static double
+v2_now(void *line)
+{
+	struct timespec ts;
+
+	(void)line;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The kernel keeps EVENT_BUF edges for the request (asked for below). */
+static const struct gpio_edge_io v2_io = {
+	v2_read, v2_get, v2_now, EVENT_BUF
+};
+
+int
+gpio_read_edges(struct gpio_line *l, struct gpio_edge *out, int max,
+    char *err, size_t errsz)
+{
+	int n;
+
+	if (l->events == NULL) {
+		snprintf(err, errsz, "%s line %u: not an input", l->chip,
+		    l->offset);
+		return -1;
+	}
+	if (max <= 0)
+		return 0;
+	/*
+	 * Without debounce a fast bounce can give two edges of one kind
+	 * (the kernel reads the level late): gpio_edges_read drops the
+	 * second as no change.
+	 */
+	if ((n = gpio_edges_read(&l->edges, &v2_io, l, out, max)) == -1) {
 		line_err(err, errsz, l->chip, l->offset, "read events", errno);
 		return -1;
 	}
-	for (i = k = 0; i < n; i++) {
-		ev = gpiod_edge_event_buffer_get_event(l->events,
-		    (unsigned long)i);
-		active = gpiod_edge_event_get_event_type(ev) ==
-		    GPIOD_EDGE_EVENT_RISING_EDGE;
-		/*
-		 * Without debounce a fast bounce can give two edges of one
-		 * kind (the kernel reads the level late): no change.
-		 */
-		if (active == l->level)
-			continue;
-		ns = gpiod_edge_event_get_timestamp_ns(ev);
-		out[k].mono = (double)(ns / 1000000000U) +
-		    (double)(ns % 1000000000U) / 1e9;
-		out[k++].active = l->level = active;
-	}
-	return k;
+	return n;
 }
 
 int
@@ -413,8 +446,8 @@ gpio_get(struct gpio_line *l, char *err, size_t errsz)
 		return -1;
 	}
 	/* An edge already waiting for this level is no change. */
-	l->level = v == GPIOD_LINE_VALUE_ACTIVE;
-	return l->level;
+	l->edges.level = v == GPIOD_LINE_VALUE_ACTIVE;
+	return l->edges.level;
 }
 
 int

@@ -14,7 +14,6 @@
 #include <linux/i2c.h>
 #include <linux/i2c-dev.h>
 
-#include "../daemon/config.h"
 #include "i2c.h"
 #include "sensor.h"
 
@@ -244,6 +243,13 @@ i2c_write(struct i2c_bus *b, const uint8_t *buf, size_t len)
 	return b->ops->write(b, buf, len);
 }
 
+/* Every I2C chip's settings start with where it is (sensor.h). */
+static const struct i2c_settings *
+sensor_i2c(const struct sensor *s)
+{
+	return s->settings;
+}
+
 struct i2c_bus *
 i2c_sensor_open(struct sensor *s, int addr)
 {
@@ -256,7 +262,7 @@ i2c_sensor_open(struct sensor *s, int addr)
 		}
 		return s->i2c;
 	}
-	if ((b = i2c_open(s->conf->bus, addr)) == NULL) {
+	if ((b = i2c_open(sensor_i2c(s)->bus, addr)) == NULL) {
 		i2c_sensor_fail(s, addr, "open");
 		return NULL;
 	}
@@ -276,7 +282,7 @@ i2c_sensor_fail(struct sensor *s, int addr, const char *what)
 	const char *why = strerror(errno);
 
 	return sensor_fail(s, "%s on /dev/i2c-%d 0x%02x: %s: %s",
-	    s->ops->type, s->conf->bus, addr, what, why);
+	    s->ops->type, sensor_i2c(s)->bus, addr, what, why);
 }
 
 int
@@ -289,7 +295,7 @@ i2c_sensor_failx(struct sensor *s, int addr, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	return sensor_fail(s, "%s on /dev/i2c-%d 0x%02x: %s",
-	    s->ops->type, s->conf->bus, addr, what);
+	    s->ops->type, sensor_i2c(s)->bus, addr, what);
 }
 
 void
@@ -352,7 +358,7 @@ fifo_clock_place(struct fifo_clock *fc, int n, double now, double *first,
 int
 accel_irq_open(struct sensor *s, struct gpio_line **line)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct accel_settings *c = s->settings;
 	struct gpio_input_conf gc;
 	char err[GPIO_ERR_MAX];
 
@@ -387,7 +393,8 @@ accel_irq_clear(struct sensor *s, struct gpio_line *line)
 int
 accel_range_code(struct sensor *s, int addr, int *range_g)
 {
-	int g = s->conf->range_g ? s->conf->range_g : 2, code;
+	const struct accel_settings *c = s->settings;
+	int g = c->range_g ? c->range_g : 2, code;
 
 	for (code = 0; code < 4; code++)
 		if (g == 2 << code) {
@@ -396,5 +403,5 @@ accel_range_code(struct sensor *s, int addr, int *range_g)
 			return code;
 		}
 	return i2c_sensor_failx(s, addr,
-	    "range %d g: the chip has 2, 4, 8 or 16", s->conf->range_g);
+	    "range %d g: the chip has 2, 4, 8 or 16", c->range_g);
 }

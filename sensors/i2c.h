@@ -1,5 +1,5 @@
 /*
- * I2C chips through /dev/i2c-N (DESIGN 5).  Registers are reached only
+ * I2C chips through /dev/i2c-N (design.md 5).  Registers are reached only
  * with the SMBus ioctl (byte, word and I2C-block transfers of at most 32
  * bytes), which both the Raspberry Pi's controller and the kernel's
  * i2c-stub serve.  Plain read()/write() are there for the SHT3x alone:
@@ -66,7 +66,7 @@ int	i2c_write(struct i2c_bus *b, const uint8_t *buf, size_t len);
 
 /*
  * For the chip drivers.  The sensor's bus: s->i2c (a test's model) with
- * addr selected, or /dev/i2c-<conf->bus> opened for addr.  NULL with
+ * addr selected, or /dev/i2c-<bus> of its settings opened for addr.  NULL with
  * s->error set.  i2c_sensor_close closes only what i2c_sensor_open
  * opened.
  */
@@ -90,8 +90,8 @@ int	i2c_sensor_failx(struct sensor *s, int addr, const char *fmt, ...)
 #define FIFO_CLOCK_MIN_SLACK	0.05	/* s, for fast rates */
 
 /*
- * An accelerometer's interrupt pin on a GPIO line (conf->chip,
- * conf->gpio_line): requested for edges, its fd put in s->fd.  0, or -1
+ * An accelerometer's interrupt pin on a GPIO line (its settings' chip
+ * and gpio_line): requested for edges, its fd put in s->fd.  0, or -1
  * with s->error.
  */
 struct gpio_line;

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../daemon/config.h"
 #include "gpio.h"
 #include "i2c.h"
 #include "sensor.h"
@@ -44,10 +43,25 @@
 
 #define MPU_FIFO_SIZE		1024
 #define MPU_SAMPLE_BYTES	6	/* X, Y, Z, each big-endian */
+/*
+ * A sample can land between the count read and the drain: with fewer
+ * than three samples' room left the FIFO is reset rather than drained,
+ * as the kernel's inv_mpu6050 does, since one that overflows then
+ * drops bytes off the front and every sample after is torn.
+ */
+#define MPU_FIFO_RESET_AT	(MPU_FIFO_SIZE - 3 * MPU_SAMPLE_BYTES)
 /* Whole samples per block read. */
 #define MPU_CHUNK		(I2C_BLOCK_MAX / MPU_SAMPLE_BYTES * \
 				    MPU_SAMPLE_BYTES)
-/* Power-on after a reset: the datasheet's 100 ms start-up. */
+/*
+ * Woken, the chip takes 5-10 ms before its registers answer and the
+ * accelerometer 20 ms more before its samples are good (the kernel's
+ * INV_MPU6050_REG_UP_TIME and ACCEL_UP_TIME): the FIFO starts after
+ * that, through s->next_read, so the loop never waits.  The first
+ * sample after the start is still the DLPF settling: dropped.
+ */
+#define MPU_WAKE_S		0.030
+#define MPU_SKIP_SAMPLES	1
 
 #define DRAIN_S			1.0	/* about once a second */
 
@@ -60,6 +74,9 @@ struct mpu {
 	struct fifo_clock	 clock;
 	struct gpio_line	*line;
 	int			 configured;	/* it is ours to put to sleep */
+	int			 waking;	/* the FIFO starts next read */
+	double			 first_drain;	/* mono s, as if from open */
+	int			 skip;		/* samples still to drop */
 };
 
 /* A big-endian two's complement word. */
@@ -135,7 +152,7 @@ mpu_close(struct sensor *s)
 static int
 mpu_open(struct sensor *s, const struct sensor_clock *now)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct accel_settings *c = s->settings;
 	struct mpu *m;
 	uint8_t id, afs;
 	/* Whole samples: a partial one waits for the next drain. */
@@ -145,7 +162,7 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return sensor_fail(s, "mpu6050: %s", strerror(errno));
 	s->priv = m;
-	m->addr = c->address ? c->address : MPU_ADDR;
+	m->addr = c->i2c.address ? c->i2c.address : MPU_ADDR;
 	if ((afs_code = accel_range_code(s, m->addr, &m->range_g)) == -1)
 		return -1;
 	afs = (uint8_t)afs_code;
@@ -188,10 +205,13 @@ mpu_open(struct sensor *s, const struct sensor_clock *now)
 			    "configure the interrupt");
 	} else if (i2c_write_byte(m->bus, MPU_INT_ENABLE, 0x00) == -1)
 		return i2c_sensor_fail(s, m->addr, "configure");
-	if (mpu_fifo_reset(m) == -1 ||
+	/* Nothing goes into the FIFO until the accelerometer is up. */
+	if (i2c_write_byte(m->bus, MPU_USER_CTRL, 0x00) == -1 ||
 	    i2c_write_byte(m->bus, MPU_FIFO_EN, MPU_FIFO_EN_ACCEL) == -1)
-		return i2c_sensor_fail(s, m->addr, "enable the FIFO");
-	s->next_read = now->mono + m->drain_s;
+		return i2c_sensor_fail(s, m->addr, "configure");
+	m->waking = 1;
+	m->first_drain = now->mono + m->drain_s;
+	s->next_read = now->mono + MPU_WAKE_S;
 	return 0;
 }
 
@@ -203,11 +223,26 @@ mpu_read(struct sensor *s, const struct sensor_clock *now)
 	size_t count, len, at, chunk;
 	double first, spacing, scale;
 	struct sample smp;
-	int i, n;
+	int i, n, skip;
 
 	s->next_read = now->mono + m->drain_s;
+	if (m->waking) {
+		if (mpu_fifo_reset(m) == -1)
+			return i2c_sensor_fail(s, m->addr, "enable the FIFO");
+		m->waking = 0;
+		m->skip = MPU_SKIP_SAMPLES;
+		fifo_clock_restart(&m->clock);
+		if (m->first_drain > now->mono)
+			s->next_read = m->first_drain;
+		return 0;
+	}
 	if (m->line != NULL && accel_irq_clear(s, m->line) == -1)
 		return -1;
+	/*
+	 * Read for its side effect, clearing the interrupt: its overflow
+	 * bit is not trusted, since some chips keep it set (the kernel
+	 * looks at the count alone).
+	 */
 	if (i2c_read_byte(m->bus, MPU_INT_STATUS, &status) == -1)
 		return i2c_sensor_fail(s, m->addr, "read INT_STATUS");
 	if (i2c_read_block(m->bus, MPU_FIFO_COUNTH, cnt, 2) == -1)
@@ -219,12 +254,14 @@ mpu_read(struct sensor *s, const struct sensor_clock *now)
 	/*
 	 * Full, the FIFO overwrites its oldest bytes, so what is left no
 	 * longer starts on a sample: drop it all and start time again.
+	 * Nearly full counts as full (MPU_FIFO_RESET_AT).
 	 */
-	if ((status & MPU_INT_FIFO_OFLOW) || count == MPU_FIFO_SIZE) {
+	if (count >= MPU_FIFO_RESET_AT) {
 		if (mpu_fifo_reset(m) == -1)
 			return i2c_sensor_fail(s, m->addr,
 			    "reset the FIFO");
 		s->overflows++;
+		m->skip = 0;	/* the settling sample went with the rest */
 		fifo_clock_restart(&m->clock);
 		return 0;
 	}
@@ -236,10 +273,13 @@ mpu_read(struct sensor *s, const struct sensor_clock *now)
 			return i2c_sensor_fail(s, m->addr, "read FIFO");
 	}
 	n = (int)(len / MPU_SAMPLE_BYTES);
+	skip = n < m->skip ? n : m->skip;
+	m->skip -= skip;
+	n -= skip;
 	fifo_clock_place(&m->clock, n, now->unix, &first, &spacing);
 	scale = m->range_g / 32768.0;
 	for (i = 0; i < n; i++) {
-		const uint8_t *p = buf + i * MPU_SAMPLE_BYTES;
+		const uint8_t *p = buf + (i + skip) * MPU_SAMPLE_BYTES;
 
 		smp.t = first + i * spacing;
 		smp.v[0] = be16(p) * scale;

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "recording.h"
+#include "unixtime.h"
 
 /* Far outside what any sensor of ours reports: such a value is corrupt. */
 #define ACCEL_LIMIT_G	32.0
@@ -27,11 +30,6 @@ static const struct {
 	{ "t,temp_c", REC_TEMP, 2, { "t", "temp_c" } },
 };
 
-static const double exact_pow10[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
 const char *
 recording_header(enum recording_kind kind)
 {
@@ -44,80 +42,45 @@ is_blank(int c)
 	return c == ' ' || c == '\t';
 }
 
-/* Copies a token for an error message, printable characters only. */
+/*
+ * Copies bytes for an error message: printable ASCII as it is, anything
+ * else as \xHH, so a hostile file cannot send escapes to a terminal.
+ * At most max bytes of the input; "..." when there is more.
+ */
 static void
-quote_token(char *dst, size_t dstsz, const char *p, const char *end)
+escape_bytes(char *dst, size_t dstsz, const char *p, size_t len, size_t max)
 {
-	size_t n = 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
 
-	while (p < end && *p != ',' && n + 4 < dstsz && n < 24) {
-		dst[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
-		p++;
+	for (i = 0; i < len && i < max; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (n + 1 >= dstsz)
+				break;
+			dst[n++] = (char)c;
+		} else {
+			if (n + 4 >= dstsz)
+				break;
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[c >> 4];
+			dst[n++] = hex[c & 15];
+		}
 	}
-	if (p < end && *p != ',' && n + 4 < dstsz)
+	if (i < len && n + 4 <= dstsz)
 		dst[n++] = '.', dst[n++] = '.', dst[n++] = '.';
 	dst[n] = '\0';
 }
 
-/*
- * Decimal numbers as recordings write them ("-0.0123", "1795000123.460",
- * "1e-3").  The common case is exact integer arithmetic and one division
- * by an exact power of ten, which is correctly rounded; anything longer
- * goes to strtod.  nan, inf and hex are not numbers here.
- */
-static const char *
-parse_number(const char *p, const char *end, double *out)
+/* A token (up to its comma) for an error message. */
+static void
+quote_token(char *dst, size_t dstsz, const char *p, const char *end)
 {
-	const char *start = p, *digits_start, *dot = NULL;
-	uint64_t mant = 0;
-	int digits, frac = 0, exp = 0, neg = 0;
+	const char *comma = memchr(p, ',', (size_t)(end - p));
 
-	if (p < end && (*p == '-' || *p == '+'))
-		neg = (*p++ == '-');
-	digits_start = p;
-	for (; p < end && (unsigned)(*p - '0') < 10; p++)
-		mant = mant * 10 + (unsigned)(*p - '0');
-	if (p < end && *p == '.') {
-		dot = p++;
-		for (; p < end && (unsigned)(*p - '0') < 10; p++)
-			mant = mant * 10 + (unsigned)(*p - '0');
-		frac = (int)(p - dot - 1);
-	}
-	digits = (int)(p - digits_start) - (dot != NULL);
-	if (digits == 0)
-		return NULL;
-	if (p < end && (*p == 'e' || *p == 'E')) {
-		int eneg = 0, edigits = 0;
-
-		p++;
-		if (p < end && (*p == '-' || *p == '+'))
-			eneg = (*p++ == '-');
-		for (; p < end && (unsigned)(*p - '0') < 10; p++, edigits++)
-			if (exp < 10000)
-				exp = exp * 10 + (*p - '0');
-		if (edigits == 0)
-			return NULL;
-		if (eneg)
-			exp = -exp;
-	}
-	exp -= frac;
-	/* 19 digits cannot overflow 64 bits; more go the slow way. */
-	if (digits <= 19 && mant < (1ULL << 53) && exp >= -22 && exp <= 22) {
-		double v = (double)mant;
-
-		v = exp < 0 ? v / exact_pow10[-exp] : v * exact_pow10[exp];
-		*out = neg ? -v : v;
-	} else {
-		char tmp[64];
-		size_t n = (size_t)(p - start);
-
-		if (n >= sizeof(tmp))
-			return NULL;
-		memcpy(tmp, start, n);
-		tmp[n] = '\0';
-		*out = strtod(tmp, NULL);
-	}
-	return p;
+	escape_bytes(dst, dstsz, p, (size_t)((comma ? comma : end) - p), 24);
 }
 
 int
@@ -168,36 +131,95 @@ row_error(char *why, size_t whysz, const char *fmt, ...)
 	return -1;
 }
 
+/* Whether a value may be in column col; check_value says why not. */
+static int
+in_range(enum recording_kind kind, int col, double v)
+{
+	if (col == 0)
+		return v >= 0 && v < TIME_MAX_S && unixtime_fits(v);
+	switch (kind) {
+	case REC_ACCEL:
+		return fabs(v) <= ACCEL_LIMIT_G;
+	case REC_MOTION:
+		return v == 0 || v == 1;
+	case REC_TEMP:
+		return v >= TEMP_MIN_C && v <= TEMP_MAX_C;
+	}
+	return 0;
+}
+
 static int
 check_value(enum recording_kind kind, int col, double v, const char *name,
     char *why, size_t whysz)
 {
-	if (col == 0) {
-		if (!(v >= 0 && v < TIME_MAX_S))
-			return row_error(why, whysz,
-			    "t: %.17g is not a Unix time in seconds", v);
+	if (in_range(kind, col, v))
 		return 0;
-	}
+	if (col == 0 && !(v >= 0 && v < TIME_MAX_S))
+		return row_error(why, whysz,
+		    "t: %.17g is not a Unix time in seconds", v);
+	if (col == 0)
+		return row_error(why, whysz, "t: %.17g is %s", v,
+		    UNIXTIME_PAST);
 	switch (kind) {
 	case REC_ACCEL:
-		if (!(fabs(v) <= ACCEL_LIMIT_G))
-			return row_error(why, whysz,
-			    "%s: %g g is outside +-%g g", name, v,
-			    ACCEL_LIMIT_G);
-		break;
+		return row_error(why, whysz, "%s: %g g is outside +-%g g",
+		    name, v, ACCEL_LIMIT_G);
 	case REC_MOTION:
-		if (v != 0 && v != 1)
-			return row_error(why, whysz,
-			    "motion: %g is not 0 or 1", v);
-		break;
+		return row_error(why, whysz, "motion: %g is not 0 or 1", v);
 	case REC_TEMP:
-		if (!(v >= TEMP_MIN_C && v <= TEMP_MAX_C))
-			return row_error(why, whysz,
-			    "temp_c: %g is outside %g..%g degrees C", v,
-			    TEMP_MIN_C, TEMP_MAX_C);
-		break;
+		return row_error(why, whysz,
+		    "temp_c: %g is outside %g..%g degrees C", v, TEMP_MIN_C,
+		    TEMP_MAX_C);
 	}
+	return -1;
+}
+
+/*
+ * The common row, quickly: numbers between single commas, no blanks, all
+ * in range, and the byte at end readable and no digit (the newline).
+ * Anything else is left to the full reading below, which says what is
+ * wrong; both read numbers the same way.
+ */
+static inline __attribute__((always_inline)) int
+plain_row_of(enum recording_kind kind, int columns, const char *p,
+    const char *end, struct sample *s)
+{
+	double v[4] = { 0, 0, 0, 0 };
+	int col;
+
+	for (col = 0; col < columns; col++) {
+		if ((p = decimal_parse_plain(p, NULL, &v[col])) == NULL ||
+		    !in_range(kind, col, v[col]))
+			return -1;
+		if (col + 1 < columns) {
+			if (p == end || *p != ',')
+				return -1;
+			p++;
+		}
+	}
+	if (p != end)
+		return -1;
+	s->t = v[0];
+	s->v[0] = v[1];
+	s->v[1] = v[2];
+	s->v[2] = v[3];
 	return 0;
+}
+
+/* One for each kind, so that the compiler knows the columns. */
+static int
+plain_row(enum recording_kind kind, const char *p, const char *end,
+    struct sample *s)
+{
+	switch (kind) {
+	case REC_ACCEL:
+		return plain_row_of(REC_ACCEL, 4, p, end, s);
+	case REC_MOTION:
+		return plain_row_of(REC_MOTION, 2, p, end, s);
+	case REC_TEMP:
+		return plain_row_of(REC_TEMP, 2, p, end, s);
+	}
+	return -1;
 }
 
 int
@@ -206,7 +228,14 @@ recording_parse_row(enum recording_kind kind, const char *line, size_t len,
 {
 	const char *p = line, *end = line + len;
 	int col, columns = layouts[kind].columns;
+	char copy[128];
 
+	if (len < sizeof(copy)) {
+		memcpy(copy, line, len);
+		copy[len] = '\n';
+		if (plain_row(kind, copy, copy + len, s) == 0)
+			return 0;
+	}
 	for (col = 0; col < columns; col++) {
 		const char *name = layouts[kind].names[col];
 		const char *next;
@@ -218,12 +247,12 @@ recording_parse_row(enum recording_kind kind, const char *line, size_t len,
 			return row_error(why, whysz, "%s: missing value "
 			    "(expected %d columns: %s)", name, columns,
 			    layouts[kind].header);
-		next = parse_number(p, end, &v);
+		next = decimal_parse(p, end, &v);
 		if (next != NULL)
 			while (next < end && is_blank(*next))
 				next++;
 		if (next == NULL || (next < end && *next != ',')) {
-			char tok[32];
+			char tok[4 * 24 + 4];
 
 			quote_token(tok, sizeof(tok), p, end);
 			return row_error(why, whysz, "%s: not a number: '%s'",
@@ -274,6 +303,22 @@ rec_error(struct recording *rec, int with_line, const char *fmt, ...)
 	return -1;
 }
 
+/* A carriage return inside what should be one line: CR-only endings. */
+static int
+cr_only(const char *p, size_t len)
+{
+	const char *cr = memchr(p, '\r', len);
+
+	return cr != NULL && cr + 1 < p + len;
+}
+
+static int
+cr_error(struct recording *rec)
+{
+	return rec_error(rec, 1, "lines end with a carriage return alone "
+	    "(old Mac line endings); lines must end with LF or CR LF");
+}
+
 /*
  * Hands out the next line that is not blank and not a comment, without
  * its line ending.  Returns 1, 0 at the end of the file, or -1.
@@ -293,6 +338,8 @@ next_line(struct recording *rec, const char **linep, size_t *lenp)
 				if (rec->start == rec->end)
 					return 0;
 				rec->line++;
+				if (cr_only(line, rec->end - rec->start))
+					return cr_error(rec);
 				return rec_error(rec, 1, "truncated line "
 				    "(the file does not end with a newline)");
 			}
@@ -303,6 +350,8 @@ next_line(struct recording *rec, const char **linep, size_t *lenp)
 			}
 			if (rec->end == RECORDING_BUFSZ) {
 				rec->line++;
+				if (cr_only(line, rec->end))
+					return cr_error(rec);
 				return rec_error(rec, 1, "line longer than "
 				    "%d bytes", RECORDING_BUFSZ);
 			}
@@ -349,6 +398,7 @@ next_line(struct recording *rec, const char **linep, size_t *lenp)
 int
 recording_open(struct recording *rec, const char *path)
 {
+	struct stat st;
 	const char *line;
 	size_t len;
 	int r;
@@ -360,6 +410,12 @@ recording_open(struct recording *rec, const char *path)
 		rec->open_errno = errno;
 		rec_error(rec, 0, "%s", strerror(errno));
 		return -1;
+	}
+	/* A directory opens but cannot be read: it is missing input. */
+	if (fstat(rec->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rec->open_errno = EISDIR;
+		rec_error(rec, 0, "%s", strerror(EISDIR));
+		goto fail;
 	}
 	(void)posix_fadvise(rec->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if ((rec->buf = malloc(RECORDING_BUFSZ)) == NULL) {
@@ -374,9 +430,11 @@ recording_open(struct recording *rec, const char *path)
 		goto fail;
 	}
 	if (recording_parse_header(line, len, &rec->kind) == -1) {
-		rec_error(rec, 1, "unknown header '%.*s'; expected t,ax,ay,az "
-		    "or t,motion or t,temp_c", len > 40 ? 40 : (int)len,
-		    line);
+		char shown[4 * 40 + 4];
+
+		escape_bytes(shown, sizeof(shown), line, len, 40);
+		rec_error(rec, 1, "unknown header '%s'; expected t,ax,ay,az "
+		    "or t,motion or t,temp_c", shown);
 		goto fail;
 	}
 	return 0;
@@ -389,10 +447,30 @@ int
 recording_read(struct recording *rec, struct sample *s)
 {
 	char why[200];
-	const char *line = NULL;
+	const char *line, *nl;
 	size_t len = 0;
 	int r;
 
+	/*
+	 * Most lines are a plain row, whole in the buffer: read it there.
+	 * Anything else (a comment, a blank, an error, the buffer's end)
+	 * takes the long way, which says what is wrong.
+	 */
+	line = rec->buf + rec->start;
+	if ((nl = memchr(line, '\n', rec->end - rec->start)) != NULL) {
+		const char *end = nl;
+
+		if (end > line && end[-1] == '\r')
+			end--;
+		if (plain_row(rec->kind, line, end, s) == 0 &&
+		    s->t >= rec->last_t) {
+			rec->line++;
+			rec->start = (size_t)(nl - rec->buf) + 1;
+			rec->last_t = s->t;
+			rec->rows++;
+			return 1;
+		}
+	}
 	if ((r = next_line(rec, &line, &len)) != 1) {
 		if (r == 0 && rec->rows == 0)
 			return rec_error(rec, 1, "no samples after the header");

@@ -1,5 +1,5 @@
 /*
- * Recordings (DESIGN 3.1): a CSV header naming the columns, then one row
+ * Recordings (design.md 3.1): a CSV header naming the columns, then one row
  * per sample in time order.  The reader streams through a fixed buffer so
  * memory stays flat however long the night is.
  */
@@ -8,15 +8,12 @@
 
 #include <stddef.h>
 
+#include "core/sample.h"
+
 enum recording_kind {
 	REC_ACCEL,		/* t,ax,ay,az in g */
 	REC_MOTION,		/* t,motion: one row per level change */
 	REC_TEMP,		/* t,temp_c */
-};
-
-struct sample {
-	double	t;
-	double	v[3];		/* ax,ay,az; or motion level; or temp_c */
 };
 
 #define RECORDING_BUFSZ		(64 * 1024)

@@ -10,6 +10,8 @@
 #define REPLAY_MAX	16
 #define REPLAY_NAME_MAX	32
 
+struct replay_ahead;
+
 struct replay_set {
 	struct recording	rec[REPLAY_MAX];
 	struct sample		next[REPLAY_MAX];
@@ -17,6 +19,7 @@ struct replay_set {
 	char			name[REPLAY_MAX][REPLAY_NAME_MAX];
 	int			n;
 	char			error[RECORDING_ERRSZ];
+	struct replay_ahead	*ahead;		/* a thread reads ahead */
 };
 
 /*
@@ -27,8 +30,17 @@ int	replay_open(struct replay_set *set, const char *const *paths, int n,
 	    int *missing);
 /* The earliest sample of all: 1 with *idx and *s, 0 at the end, -1. */
 int	replay_next(struct replay_set *set, int *idx, struct sample *s);
-/* The time of the sample replay_next would give; NAN at the end. */
-double	replay_peek(const struct replay_set *set);
+/*
+ * The time of the sample replay_next would give; NAN at the end (and,
+ * reading ahead, at a bad row: replay_next then says what is wrong).
+ */
+double	replay_peek(struct replay_set *set);
+/*
+ * From now on a thread reads and parses the files while the caller
+ * analyses: replay_next and replay_peek give the same as before, and
+ * has_next is kept.  Returns 0, or -1 and all stays as it was.
+ */
+int	replay_read_ahead(struct replay_set *set);
 void	replay_close(struct replay_set *set);
 
 #endif

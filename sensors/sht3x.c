@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/config.h"
 #include "i2c.h"
+#include "identify.h"
 #include "sensor.h"
 
 #define SHT_ADDR		0x44	/* ADDR pin low; 0x45 high */
@@ -39,7 +39,7 @@ struct sht {
 };
 
 /* CRC-8, polynomial 0x31, initial 0xff: 0xbeef gives 0x92. */
-static uint8_t
+uint8_t
 sht_crc(const uint8_t *p, size_t len)
 {
 	uint8_t crc = SHT_CRC_INIT;
@@ -78,7 +78,7 @@ sht_close(struct sensor *s)
 static int
 sht_open(struct sensor *s, const struct sensor_clock *now)
 {
-	const struct sensor_conf *c = s->conf;
+	const struct i2c_thermo_settings *c = s->settings;
 	struct sht *h;
 	uint8_t st[3];
 
@@ -86,7 +86,7 @@ sht_open(struct sensor *s, const struct sensor_clock *now)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return sensor_fail(s, "sht3x: %s", strerror(errno));
 	s->priv = h;
-	h->addr = c->address ? c->address : SHT_ADDR;
+	h->addr = c->i2c.address ? c->i2c.address : SHT_ADDR;
 	h->interval_s = c->interval_s > 0 ? c->interval_s : INTERVAL_S;
 	if ((h->bus = i2c_sensor_open(s, h->addr)) == NULL)
 		return -1;
