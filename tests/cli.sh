@@ -1,5 +1,5 @@
 #!/bin/sh
-# The command line as a user meets it (DESIGN 3.1-3.4): recordings good
+# The command line as a user meets it (design.md 3.1-3.4): recordings good
 # and bad, configurations good and bad, exit codes and messages.
 # usage: tests/cli.sh BUILD_DIR WORK_DIR
 set -u
@@ -76,6 +76,19 @@ expect 65 "badmotion.csv:3: motion: 7 is not 0 or 1" -- \
     "$bin" --replay "$work/badmotion.csv" --events -
 expect 66 "nosuch.csv: No such file" -- \
     "$bin" --replay "$work/nosuch.csv" --events -
+# A directory is no recording: missing input, as a file that is not there.
+expect 66 "Is a directory" -- "$bin" --replay "$work" --events -
+# Old Mac line endings (CR alone) are named, not called a truncated line.
+write cronly.csv 't,ax,ay,az\r1795000000.00,0,0,1\r1795000000.02,0,0,1\r'
+expect 65 "cronly.csv:1: lines end with a carriage return alone" -- \
+    "$bin" --replay "$work/cronly.csv" --events -
+# A header's control bytes are shown escaped, never sent to the terminal.
+write escape.csv 't,\033]0;owned\007temp\n1795000000,20\n'
+expect 65 "unknown header 't,\\\\x1b]0;owned\\\\x07temp'" -- \
+    "$bin" --replay "$work/escape.csv" --events -
+if LC_ALL=C grep -q "$(printf '[\033\007]')" "$work/err"; then
+	fail "raw control bytes in the message: $(od -c "$work/err" | head -n 3)"
+else pass; fi
 head -c 3000 /dev/urandom > "$work/random.csv"
 expect 65 "random.csv:" -- "$bin" --replay "$work/random.csv" --events -
 
@@ -140,6 +153,18 @@ then pass; else fail "the motion sensor's 1.5 s movement is missing"; fi
 if tail -n 1 "$work/multi.events" | grep -q '"temp_min_c":[0-9]'; then pass
 else fail "the summary has no temperature"; fi
 
+# Recordings whose names would be the same get names of their own.
+mkdir -p "$work/x"
+cp "$work/pir.csv" "$work/a-3.csv"
+cp "$work/pir.csv" "$work/a.csv"
+cp "$work/pir.csv" "$work/x/a.csv"
+expect 0 "" -- "$bin" --replay "$work/a-3.csv" --replay "$work/a.csv" \
+    --replay "$work/x/a.csv" --events "$work/names.events"
+names=$(grep '"event_type":"leg_movement"' "$work/names.events" |
+    sed 's/.*"sensor":"\([^"]*\)".*/\1/' | sort | uniq -c | tr -s ' \n' ' ')
+if [ "$names" = " 2 a 2 a-2 2 a-3 " ]; then pass
+else fail "movements by sensor of a-3.csv, a.csv, x/a.csv: '$names'"; fi
+
 # --- where events cannot go: said at once, exit 73
 expect 73 "nosuchdir" -- "$bin" --replay "$work/long.csv" \
     --events "$work/nosuchdir/x.jsonl"
@@ -175,6 +200,30 @@ expect 0 "" -- "$bin" --help
 grep -q -- "--replay FILE" "$work/out" && pass || fail "--help lacks --replay"
 expect 0 "" -- "$bin" --version
 grep -q "^legwatchd [0-9]" "$work/out" && pass || fail "--version"
+# --sit: a local time of the replayed data; a whole hour is valid, a
+# recording that ends before the hour is up gives it as too short.
+expect 64 "--sit: '7:30' is not a local time HH:MM" -- "$bin" \
+    --replay "$work/short.csv" --sit 7:30
+expect 64 "--sit: '24:00'" -- "$bin" --replay "$work/short.csv" --sit 24:00
+expect 64 "--sit goes with --replay" -- "$bin" --sit 21:00
+"$sim" --seed 5 --hours 1.7 --rate 25 --profile quiet --sit \
+    --out "$work/sit.csv" --truth "$work/sit.truth" 2>/dev/null || fail legsim
+sit=$(sed -n 's/^{"type":"sit","start":\([0-9]*\).*/\1/p' "$work/sit.truth")
+expect 0 "" -- "$bin" --replay "$work/sit.csv" --events "$work/sit.events" \
+    --sit "$(date -u -d "@$sit" +%H:%M)"
+if grep '"sit_result"' "$work/sit.events" | grep -q "\"start\":$sit\.0,.*\"duration\":3600\.0,.*\"valid\":true}"; then pass
+else fail "--sit: no valid hour: $(grep sit_result "$work/sit.events")"; fi
+# Ten minutes of the hour lost from the recording: no test.
+awk -F, -v a=$((sit + 600)) -v b=$((sit + 1200)) \
+    'NR == 1 || !($1 >= a && $1 < b)' "$work/sit.csv" > "$work/sitgap.csv"
+expect 0 "" -- "$bin" --replay "$work/sitgap.csv" \
+    --events "$work/sitgap.events" --sit "$(date -u -d "@$sit" +%H:%M)"
+if grep '"sit_result"' "$work/sitgap.events" | grep -q "\"start\":$sit\.0,.*\"valid\":false,\"reason\":\"sensor fault\""; then pass
+else fail "--sit: a gap in the hour: $(grep sit_result "$work/sitgap.events")"; fi
+expect 0 "" -- "$bin" --replay "$work/short.csv" --events "$work/sit2.events" \
+    --sit "$(date -u -d "@$(head -n 2 "$work/short.csv" | tail -n 1 | cut -d. -f1)" +%H:%M)"
+if grep '"sit_result"' "$work/sit2.events" | grep -q '"valid":false,"reason":"too short"'; then pass
+else fail "--sit: a short recording: $(grep sit_result "$work/sit2.events")"; fi
 expect 64 "unknown option '--frobnicate'" -- "$bin" --frobnicate
 expect 64 "needs an argument" -- "$bin" --replay
 expect 64 "unexpected argument" -- "$bin" --replay "$work/short.csv" extra
@@ -211,6 +260,75 @@ conf_err deviceid 'device = { id = "Bed Room"; };\n' "1: device.id"
 expect 78 "nosuch.conf: cannot read" -- "$bin" --check-config \
     -c "$work/nosuch.conf"
 
+# --check-config runs every check the daemon runs before it opens a
+# device or a socket: each of these the same exit status and the same
+# message both ways.
+same() {
+	name=$1 pattern=$2
+	"$bin" --check-config -c "$work/$name.conf" > /dev/null 2> "$work/$name.check"
+	rc1=$?
+	timeout 10 "$bin" -c "$work/$name.conf" > /dev/null 2> "$work/$name.run"
+	rc2=$?
+	if [ "$rc1" -ne 78 ] || [ "$rc2" -ne 78 ]; then
+		fail "$name: --check-config exits $rc1, the daemon $rc2, want 78"
+	elif ! cmp -s "$work/$name.check" "$work/$name.run"; then
+		fail "$name: --check-config says '$(cat "$work/$name.check")', the daemon '$(cat "$work/$name.run")'"
+	elif ! grep -q -- "$pattern" "$work/$name.check"; then
+		fail "$name: '$(cat "$work/$name.check")' lacks '$pattern'"
+	else
+		pass
+	fi
+}
+mq="mqtt = { host = \"127.0.0.1\"; port = 1; "
+rs="sensors = ( { name = \"a\"; type = \"replay\"; file = \"$work/short.csv\"; speed = 100.0; } );"
+printf 'sensors = ( { name = "a"; type = "replay"; file = "%s"; },\n  { name = "b"; type = "mpu6050"; } );\n' \
+    "$work/short.csv" > "$work/mixed.conf"
+same mixed "mixed.conf: replay sensors and hardware sensors cannot be mixed"
+printf 'sensors = ();\n' > "$work/nosensors.conf"
+same nosensors "nosensors.conf: no sensors configured"
+printf '%s\n%s base_topic = "leg\033watch"; };\n' "$rs" "$mq" > "$work/topicesc.conf"
+same topicesc "topicesc.conf:2: mqtt.base_topic: a control character"
+printf '%s\n%s client_id = "bed\377"; };\n' "$rs" "$mq" > "$work/clientutf.conf"
+same clientutf "clientutf.conf:2: mqtt.client_id: invalid UTF-8"
+printf '%s\n%s client_id = "bed\300\200"; };\n' "$rs" "$mq" > "$work/overlong.conf"
+same overlong "overlong.conf:2: mqtt.client_id: invalid UTF-8"
+printf '%s\n%s username = "u"; password_file = "%s/nopw"; };\n' "$rs" "$mq" \
+    "$work" > "$work/nopw.conf"
+same nopw "nopw.conf:2: mqtt.password_file: $work/nopw: No such file"
+head -c 300 /dev/urandom | tr -d '\n\r' > "$work/garbage"
+printf '\001\002\n' >> "$work/garbage"
+printf '%s\n%s username = "u"; password_file = "%s/garbage"; };\n' "$rs" "$mq" \
+    "$work" > "$work/badpw.conf"
+same badpw "badpw.conf:2: mqtt.password_file: $work/garbage: not a password file"
+printf 'secret\n' > "$work/pw"
+printf '%s\n%s password_file = "%s/pw"; };\n' "$rs" "$mq" "$work" \
+    > "$work/nouser.conf"
+same nouser "nouser.conf:2: mqtt.password_file: set without mqtt.username"
+printf '%s\n%s ca_file = "%s/noca"; };\n' "$rs" "$mq" "$work" > "$work/noca.conf"
+same noca "noca.conf:2: mqtt.ca_file: $work/noca: No such file"
+printf '%s\n%s ca_file = "%s/garbage"; };\n' "$rs" "$mq" "$work" > "$work/badca.conf"
+same badca "badca.conf:2: mqtt.ca_file: $work/garbage: not a PEM certificate"
+printf '%s\n%s ca_file = "%s"; };\n' "$rs" "$mq" "$work" > "$work/dirca.conf"
+same dirca "dirca.conf:2: mqtt.ca_file: $work: not a regular file"
+# Valid UTF-8 is fine.
+printf '%s\nmqtt = { enabled = false; base_topic = "schlafzimmer/b\303\244r"; };\n' \
+    "$rs" > "$work/utf8.conf"
+expect 0 "" -- "$bin" --check-config -c "$work/utf8.conf"
+
+# @include is beside the including file, wherever it is run from (the
+# service runs in /).
+abin=$(cd "$(dirname "$bin")" && pwd)/legwatchd
+awork=$(cd "$work" && pwd)
+mkdir -p "$work/etc"
+printf '@include "sensors.conf"\nmqtt = { enabled = false; };\n' > "$work/etc/main.conf"
+printf '%s\n' "$rs" > "$work/etc/sensors.conf"
+expect 0 "" -- sh -c "cd / && '$abin' --check-config -c '$awork/etc/main.conf'"
+grep -q "1 sensor" "$work/out" && pass || fail "@include: the sensor not read"
+expect 0 "" -- sh -c "cd '$awork/etc' && '$abin' --check-config -c main.conf"
+printf '@include "%s/etc/sensors.conf"\nmqtt = { enabled = false; };\n' \
+    "$awork" > "$work/abs.conf"
+expect 0 "" -- sh -c "cd / && '$abin' --check-config -c '$awork/abs.conf'"
+
 # A configured replay sensor runs without --replay; its options apply to a
 # --replay file of the same name.
 printf 'sensors = ( { name = "long"; type = "replay"; file = "%s"; } );\nmqtt = { enabled = false; };\n' \
@@ -234,7 +352,7 @@ expect 0 "" -- "$bin" --replay "$work/l\"e g.csv" --events "$work/odd.events"
 grep -q '"sensor":"l_e_g"' "$work/odd.events" && pass || fail "odd name"
 
 # --- a replayed day gives the reminders that day would have given
-# (DESIGN 3.3): a thermometer's day, 06:00 to 23:30, nothing drunk.
+# (design.md 3.3): a thermometer's day, 06:00 to 23:30, nothing drunk.
 day() {	# day FILE TEMP: one reading a minute, 2026-07-15 06:00-23:30 UTC
 	awk -v t0=1784095200 -v c="$2" 'BEGIN { print "t,temp_c";
 	    for (i = 0; i <= 1050; i++) printf "%d,%.1f\n", t0 + 60 * i, c }' \

@@ -35,6 +35,8 @@ start_broker() {
 			case "$*" in *password_file*) ;; *)
 				echo "allow_anonymous true";; esac
 		} > "$work/$name/mosquitto.conf"
+		# The log exists before the broker does: the wait reads it.
+		: > "$work/$name/broker.log"
 		mosquitto -c "$work/$name/mosquitto.conf" \
 		    > "$work/$name/broker.log" 2>&1 &
 		broker=$!
@@ -74,4 +76,28 @@ pending() {
 
 payloads() {	# the event and movement payloads, in arrival order
 	grep -E "^legwatch/$1/(event|movement) " "$2" | cut -d' ' -f2-
+}
+
+# tmpfs_runner: how a private tmpfs (a disk that fills) can be had here;
+# sets ns to the command that runs a shell where it may be mounted
+# ("unshare -m", "unshare -r -m", or "env" as root in a chroot, whose
+# root is no mount point and so has no private mount namespace), or to
+# "" when none can.
+tmpfs_runner() {
+	probe=$work/probe
+	mkdir -p "$probe"
+	ns=""
+	for try in "unshare -m" "unshare -r -m"; do
+		if $try sh -c "mount -t tmpfs -o size=64k tmpfs '$probe' &&
+		    [ \"\$(stat -f -c %T '$probe')\" = tmpfs ]" 2>/dev/null
+		then
+			ns=$try
+			return
+		fi
+	done
+	if [ "$(id -u)" -eq 0 ] &&
+	    mount -t tmpfs -o size=64k tmpfs "$probe" 2>/dev/null; then
+		[ "$(stat -f -c %T "$probe")" = tmpfs ] && ns=env
+		umount "$probe"
+	fi
 }

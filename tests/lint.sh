@@ -23,14 +23,14 @@ if [ -n "$need" ]; then
 	    $sudo apt-get install -y -qq --no-install-recommends $need \
 	    > /dev/null || { echo "lint: 0 passed, 1 failed"; exit 1; }
 fi
-src=$(ls daemon/*.c sensors/*.c | grep -v 'sensors/gpio_v2\.c')
+src=$(ls daemon/*.c sensors/*.c probe/*.c | grep -v 'sensors/gpio_v2\.c')
 tests=$(ls tests/unit/*.c tests/sim/*.c tests/mqtt/*.c tests/hw/*.c \
-    tests/report/*.c tests/ha/*.c 2>/dev/null)
+    tests/report/*.c tests/ha/*.c tests/platform/*.c 2>/dev/null)
 out=$(mktemp)
 
 # shellcheck disable=SC2086
 cppcheck --enable=warning,style,performance,portability --std=c11 \
-    -D_DEFAULT_SOURCE -q --suppress=variableScope \
+    -I. -D_DEFAULT_SOURCE -q --suppress=variableScope \
     --suppress=missingIncludeSystem --inline-suppr $src $tests > "$out" 2>&1
 if grep -qE ':[0-9]+:[0-9]+: (error|warning|style|performance|portability):' \
     "$out"; then
@@ -46,8 +46,8 @@ checks="$checks,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHan
 checks="$checks,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier"
 checks="$checks,-bugprone-narrowing-conversions,-bugprone-assignment-in-if-condition"
 checks="$checks,-bugprone-implicit-widening-of-multiplication-result"
-cflags="-std=c11 -D_DEFAULT_SOURCE -DLEGWATCH_VERSION=\"lint\"
-    $(pkg-config --cflags libconfig jansson libsystemd libgpiod libmosquitto \
+cflags="-std=c11 -I. -D_DEFAULT_SOURCE -DLEGWATCH_VERSION=\"lint\"
+    $(pkg-config --cflags libconfig jansson libgpiod libmosquitto \
     2>/dev/null)"
 for f in $src; do
 	# shellcheck disable=SC2086

@@ -74,23 +74,7 @@ start_broker b1
 
 # --- 1. the state directory's disk fills up during the night, then has
 # room again.  How a private tmpfs can be had here, if at all:
-probe=$work/probe
-mkdir -p "$probe"
-ns=""
-for try in "unshare -m" "unshare -r -m"; do
-	if $try sh -c "mount -t tmpfs -o size=64k tmpfs '$probe' &&
-	    [ \"\$(stat -f -c %T '$probe')\" = tmpfs ]" 2>/dev/null; then
-		ns=$try
-		break
-	fi
-done
-# In a chroot no private mount namespace is had (its root is no mount
-# point); as root a tmpfs mounted here, and unmounted at the end, serves.
-if [ -z "$ns" ] && [ "$(id -u)" -eq 0 ] &&
-    mount -t tmpfs -o size=64k tmpfs "$probe" 2>/dev/null; then
-	[ "$(stat -f -c %T "$probe")" = tmpfs ] && ns=env
-	umount "$probe"
-fi
+tmpfs_runner
 if [ -n "$ns" ]; then
 	state=$work/state1
 	mkdir -p "$state"

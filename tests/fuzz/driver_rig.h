@@ -20,10 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/config.h"
-#include "../../sensors/i2c.h"
-#include "../../sensors/sensor.h"
-#include "../unit/model_i2c.h"
+#include "sensors/i2c.h"
+#include "sensors/sensor.h"
+#include "tests/unit/model_i2c.h"
 #include "invariant.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -225,7 +224,11 @@ shim_override(struct shim *sh, uint8_t reg, uint8_t val)
 
 struct rig {
 	struct shim		sh;
-	struct sensor_conf	c;
+	union {				/* the type's settings */
+		struct accel_settings		accel;
+		struct i2c_thermo_settings	thermo;
+		struct ds18b20_settings		w1;
+	}			c;
 	struct sensor		s;
 	int			n;		/* samples, this call */
 	int			total;
@@ -251,7 +254,7 @@ rig_collect(void *ctx, int index, const struct sample *smp)
 }
 
 static inline void
-rig_init(struct rig *r, const struct sensor_ops *ops, enum sensor_type type)
+rig_init(struct rig *r, const struct sensor_ops *ops)
 {
 	memset(r, 0, sizeof(*r));
 	model_i2c_init(&r->sh.m);
@@ -259,12 +262,10 @@ rig_init(struct rig *r, const struct sensor_ops *ops, enum sensor_type type)
 	r->sh.bus.addr = -1;
 	r->sh.bus.fd = -1;
 	r->sh.bus.priv = &r->sh;
-	snprintf(r->c.name, sizeof(r->c.name), "fuzz");
-	r->c.type = type;
-	r->c.bus = 1;
-	r->c.gpio_line = -1;
+	sensor_type_find(ops->type)->defaults(&r->c);
 	r->s.ops = ops;
-	r->s.conf = &r->c;
+	r->s.name = "fuzz";
+	r->s.settings = &r->c;
 	r->s.index = 2;
 	r->s.emit = rig_collect;
 	r->s.ctx = r;

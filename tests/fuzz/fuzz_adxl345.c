@@ -48,22 +48,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc, i, k, n, pushes, fail_n, ovr_src, ovr_status, overflows, past;
 
 	flags = in_byte(&in);
-	rig_init(&r, &adxl345_ops, SENSOR_ADXL345);
-	r.c.range_g = flags & 0x08 ? 32 : 2 << (flags & 3);
-	r.c.rate_hz = rates[flags >> 4 & 7];
+	rig_init(&r, &adxl345_ops);
+	r.c.accel.range_g = flags & 0x08 ? 32 : 2 << (flags & 3);
+	r.c.accel.rate_hz = rates[flags >> 4 & 7];
 	d = model_i2c_add(&r.sh.m, 0x53, MODEL_ADXL345);
 	if (flags & 0x04)
 		d->reg[DEVID] = id = in_byte(&in);
 	rig_faults(&r, &in);
-	rc = rig_open(&r, &now, id != 0xe5 || r.c.range_g == 32,
-	    "DEVID 0x%02x, range %d g", id, r.c.range_g);
+	/* Past 200 Hz is more than a 100 kHz bus carries: refused. */
+	rc = rig_open(&r, &now, id != 0xe5 || r.c.accel.range_g == 32 ||
+	    r.c.accel.rate_hz > 200, "DEVID 0x%02x, range %d g, %d Hz", id,
+	    r.c.accel.range_g, r.c.accel.rate_hz);
 	if (rc == -1 && id != 0xe5 && d->reg[POWER_CTL] != 0)
 		broken("open wrote to a chip that is not an ADXL345");
 	if (rc == -1) {
 		rig_close(&r);
 		return 0;
 	}
-	range = r.c.range_g;
+	range = r.c.accel.range_g;
 	while (in_more(&in)) {
 		op = in_byte(&in);
 		memset(r.sh.ovr_set, 0, sizeof(r.sh.ovr_set));

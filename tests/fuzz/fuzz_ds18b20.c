@@ -146,12 +146,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	put(DEV "/temperature", "", 0);
 
-	rig_init(&r, &ds18b20_ops, SENSOR_DS18B20);
+	rig_init(&r, &ds18b20_ops);
 	r.s.i2c = NULL;
 	r.s.sysfs_root = root;
-	snprintf(r.c.w1_device, sizeof(r.c.w1_device), "%s",
+	snprintf(r.c.w1.w1_device, sizeof(r.c.w1.w1_device), "%s",
 	    flags & 0x01 ? "auto" : DEV);
-	r.c.interval_s = flags & 0x08 ? 0 : 30;
+	r.c.w1.interval_s = flags & 0x08 ? 0 : 30;
 	rc = rig_call(&r, ds18b20_ops.open, &now, "open");
 	if ((flags & 0x01) && other) {
 		if (rc != -1 || strstr(r.s.error, "2 thermometers") == NULL)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/hydstore.h"
+#include "daemon/hydstore.h"
 #include "invariant.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,8 +2,9 @@
  * libFuzzer: a whole outbox journal as a power cut, a full disk or a hand
  * edit may leave it, read by outbox_open from a state directory (the real
  * reader: the file, its torn last line, the rewrite).  What loads must be
- * a clean set (seq order, no duplicates, payloads of one JSON line) and
- * must survive the rewrite: closed and opened again, the same events.
+ * a clean set (seq order, no duplicates, seqs far from a wrap, payloads
+ * one JSON object each, no more than the cap) and must survive the
+ * rewrite: closed and opened again, the same events.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,13 +13,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../daemon/log.h"
-#include "../../daemon/outbox.h"
+#include <jansson.h>
+
+#include "daemon/log.h"
+#include "daemon/outbox.h"
 #include "invariant.h"
+
+/* Small, so that inputs of a few KB go over it (and its pruning). */
+#define FUZZ_CAP	16
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
+static struct statedir sd;
 
 static void
 cleanup(void)
@@ -36,9 +43,21 @@ static void
 check(const struct outbox *ob)
 {
 	size_t i, len;
+	json_t *o;
 
+	if (ob->n > ob->max)
+		broken("%zu events loaded, over the cap of %zu", ob->n,
+		    ob->max);
 	for (i = 0; i < ob->n; i++) {
 		const struct outbox_entry *e = &ob->e[i];
+
+		if (e->seq == 0 || e->seq > OUTBOX_SEQ_MAX)
+			broken("event seq %" PRIu64, e->seq);
+		o = json_loads(e->payload, JSON_DECODE_ANY, NULL);
+		if (!json_is_object(o))
+			broken("event %" PRIu64 ": not a JSON object: \"%s\"",
+			    e->seq, e->payload);
+		json_decref(o);
 
 		len = strlen(e->payload);
 		if (i > 0 && e->seq <= ob->e[i - 1].seq)
@@ -75,12 +94,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mkdtemp(dir) == NULL)
 			broken("mkdtemp %s", dir);
 		atexit(cleanup);
+		if (statedir_open(&sd, dir, err, sizeof(err)) == -1)
+			broken("%s", err);
 	}
 	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
 	if ((f = fopen(path, "w")) == NULL ||
 	    (size > 0 && fwrite(data, 1, size, f) != size) || fclose(f) != 0)
 		broken("%s: cannot write", path);
-	if (outbox_open(&ob, dir, 1000, err, sizeof(err)) == -1)
+	if (outbox_open(&ob, &sd, FUZZ_CAP, err, sizeof(err)) == -1)
 		broken("outbox_open: %s", err);
 	check(&ob);
 	/* What it holds, to compare once it has been rewritten and read. */
@@ -93,7 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			broken("out of memory");
 	}
 	outbox_close(&ob);
-	if (outbox_open(&ob, dir, 1000, err, sizeof(err)) == -1)
+	if (outbox_open(&ob, &sd, FUZZ_CAP, err, sizeof(err)) == -1)
 		broken("outbox_open again: %s", err);
 	check(&ob);
 	if (ob.n != n)

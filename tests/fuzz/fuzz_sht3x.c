@@ -22,8 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double want;
 
 	flags = in_byte(&in);
-	rig_init(&r, &sht3x_ops, SENSOR_SHT3X);
-	r.c.interval_s = flags & 0x02 ? 0 : 60;
+	rig_init(&r, &sht3x_ops);
+	r.c.thermo.interval_s = flags & 0x02 ? 0 : 60;
 	d = model_i2c_add(&r.sh.m, 0x44, MODEL_SHT3X);
 	rig_faults(&r, &in);
 	if (flags & 0x01) {

@@ -13,10 +13,8 @@ set -eu
 seconds=$1
 out=build/fuzz
 mkdir -p "$out"
-flags="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+flags="-std=c11 -I. -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
     -fno-sanitize-recover=all"
-core="daemon/config.c daemon/leg.c daemon/movement.c daemon/plm.c daemon/log.c"
-libs="-lconfig -ljansson -ldl -lm"
 # The drivers with what they link against (i2c.c's interrupt lines are
 # libgpiod's, 1.x or 2.x as the Makefile picks); the model from the unit
 # tests stands in for the chips.
@@ -26,6 +24,11 @@ drivers="sensors/i2c.c sensors/registry.c sensors/mpu6050.c
     sensors/adxl345.c sensors/bme280.c sensors/sht3x.c sensors/ds18b20.c
     sensors/gpio_motion.c sensors/gpio_chip.c sensors/gpio_$gpiod_api.c
     tests/unit/model_i2c.c"
+# The configuration parser takes the sensor types from the registry, so
+# it links every driver.
+core="daemon/config.c daemon/leg.c daemon/movement.c daemon/plm.c daemon/log.c
+    $drivers"
+libs="-lconfig -ljansson -lgpiod -lm"
 # Targets that write files (a fake sysfs, a state directory) do it here,
 # in memory when it can be.
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then tmp=/dev/shm; else tmp=/tmp; fi
@@ -38,8 +41,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 # Build every target first, so a build failure shows before any time is
 # spent; then run them FUZZ_JOBS at a time (default: one per core).
-targets="recording outbox outboxfile command config hydstore
-    mpu6050 adxl345 bme280 sht3x ds18b20"
+# FUZZ_TARGETS: some of them only ("recording config").
+targets=${FUZZ_TARGETS:-"recording outbox outboxfile command config hydstore
+    mpu6050 adxl345 bme280 sht3x ds18b20"}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 case $jobs in
 '' | *[!0-9]* | 0) echo "FUZZ_JOBS=$jobs: a number of targets at once, 1 or more" >&2
@@ -50,13 +54,15 @@ built=""
 for t in $targets; do
 	lib=$libs
 	case $t in
-	recording) src="sensors/recording.c" ;;
-	outbox | outboxfile) src="daemon/outbox.c daemon/log.c" ;;
-	command) src="daemon/mqtt.c daemon/mosq.c daemon/discovery.c daemon/resolve.c \
-	    daemon/outbox.c $core" ;;
+	recording) src="sensors/recording.c sensors/decimal.c" ;;
+	outbox | outboxfile) src="daemon/outbox.c daemon/statefile.c \
+	    daemon/atomicfile.c daemon/log.c" ;;
+	command) src="daemon/mqtt.c daemon/worker.c daemon/discovery.c \
+	    daemon/outbox.c daemon/statefile.c daemon/atomicfile.c $core"
+		lib="$libs -lmosquitto -pthread" ;;
 	config) src="$core" ;;
-	hydstore) src="daemon/hydstore.c daemon/statefile.c daemon/hydration.c \
-	    daemon/event.c" ;;
+	hydstore) src="daemon/hydstore.c daemon/statefile.c daemon/atomicfile.c \
+	    daemon/hydration.c daemon/event.c" ;;
 	*) src=$drivers; lib="-lgpiod -lm" ;;
 	esac
 	# shellcheck disable=SC2086

@@ -52,10 +52,10 @@ if nm "$lib" 2>/dev/null | grep -q '__asan_report'; then
 fi
 # shellcheck disable=SC2046
 "$cc" -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-    -Wmissing-prototypes -Wformat=2 -Wvla -D_DEFAULT_SOURCE $san -Idaemon \
+    -Wmissing-prototypes -Wformat=2 -Wvla -D_DEFAULT_SOURCE $san -I. \
     $(pkg-config --cflags jansson libconfig) -o "$work/ha-entities" \
     tests/ha/entities.c "$lib" \
-    $(pkg-config --libs libconfig jansson libsystemd libgpiod) -lm -ldl \
+    $(pkg-config --libs libconfig jansson libgpiod) -lm \
     || broken "cannot build tests/ha/entities.c"
 "$work/ha-entities" room > "$work/announced.txt" ||
     broken "ha-entities failed"

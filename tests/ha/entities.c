@@ -18,9 +18,9 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "discovery.h"
-#include "event.h"
+#include "daemon/config.h"
+#include "daemon/discovery.h"
+#include "daemon/event.h"
 
 static int
 list_discovery(const struct config *conf, char **temps, int ntemps)

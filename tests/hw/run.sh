@@ -8,6 +8,10 @@
 #        HW_TIMEOUT=420    seconds before the VM is killed
 #        HW_WATCHDOG=360   seconds before the guest gives up and powers off
 #        HW_KEEP=1         keep the downloaded .debs and unpacked kernel
+#        HW_MODE=bench     instead of the checks, the daemon's wakeups and
+#                          CPU time with the MPU-6050 on i2c-stub for
+#                          HW_BENCH_SECONDS (60; guest/bench.sh), printed
+#                          on a line "HW-BENCH ..." (make bench)
 #
 # Everything downloaded or built is cached under BUILD_DIR/hw/cache/<ABI>,
 # so only the first run for a kernel ABI downloads and compiles.
@@ -17,6 +21,12 @@ build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 hw=$build/hw
 cache=$hw/cache
+mode=${HW_MODE:-check}
+case $mode in
+check|bench) ;;
+*) echo "check-hw: HW_MODE is check or bench, not $mode" >&2; exit 64 ;;
+esac
+bench_s=${HW_BENCH_SECONDS:-60}
 timeout_s=${HW_TIMEOUT:-420}
 watchdog_s=${HW_WATCHDOG:-360}
 t_start=$(date +%s)
@@ -31,6 +41,8 @@ die() {
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
 
 [ -x "$build/legwatchd" ] || die "$build/legwatchd is missing (make $build/legwatchd)"
+[ -x "$build/legwatch-probe" ] ||
+    die "$build/legwatch-probe is missing (make $build/legwatch-probe)"
 
 # --- Debian packages --------------------------------------------------------
 updated=
@@ -187,9 +199,9 @@ if [ -n "$i2c_tools" ]; then
 fi
 cp "$kc"/ko/*.ko "$kc/ko/order" "$root/lib/modules/"
 
-# The program under test and every library it links (libmosquitto is
-# dlopen()ed only when MQTT is on; the guest runs with it off).
-cp "$build/legwatchd" "$root/usr/bin/legwatchd"
+# The program under test and every library it links (libmosquitto too,
+# though the guest runs with MQTT off).
+cp "$build/legwatchd" "$build/legwatch-probe" "$root/usr/bin/"
 copy_libs() {
 	ldd "$1" | awk '/=>/ { print $3 } /^\t\// { print $1 }' |
 	while read -r lib; do
@@ -199,6 +211,7 @@ copy_libs() {
 	done
 }
 copy_libs "$build/legwatchd"
+copy_libs "$build/legwatch-probe"
 [ -n "$i2c_tools" ] && copy_libs "$(command -v i2cset)"
 
 gcc -static -O2 -Wall -Wextra -Werror -o "$hw/hwtool" "$here/hwtool.c" ||
@@ -223,7 +236,7 @@ boot() {
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 $1 -m 512 \
 	    -nographic -no-reboot -monitor none -serial "file:$log" \
 	    -kernel "$kc/vmlinuz" -initrd "$hw/initrd.gz" \
-	    -append "console=ttyS0 panic=-1 quiet loglevel=4 HW_WATCHDOG=$watchdog_s" \
+	    -append "console=ttyS0 panic=-1 quiet loglevel=4 HW_WATCHDOG=$watchdog_s HW_MODE=$mode HW_BENCH_SECONDS=$bench_s" \
 	    < /dev/null > "$hw/qemu.out" 2>&1 &
 	qpid=$!
 	waited=0
@@ -270,7 +283,13 @@ done_line=$(grep '^HW-DONE' "$log.txt" | tail -n 1 || true)
 # Every expected check must have reported: one that silently vanished
 # (a guest script cut short) fails the run too.
 missing=
-for c in $(grep -v '^#' "$here/checks.txt" | awk 'NF { print $1 }'); do
+if [ "$mode" = bench ]; then
+	checks="setup bench-start bench-run bench-sigterm"
+	grep '^HW-BENCH ' "$log.txt" || missing=" HW-BENCH"
+else
+	checks=$(grep -v '^#' "$here/checks.txt" | awk 'NF { print $1 }')
+fi
+for c in $checks; do
 	grep -q "^HW-\(PASS\|FAIL\) $c\(:\|\$\)" "$log.txt" ||
 	    missing="$missing $c"
 done

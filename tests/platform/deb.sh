@@ -122,17 +122,8 @@ fi
 
 # ---- the source tree, as it is in the working tree now ----
 rm -rf --one-file-system "$WORK"
-mkdir -p "$WORK/legwatch"
 SRC=$WORK/legwatch
-if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
-	    tr '\0' '\n' | grep -v '^build/' |
-	    while IFS= read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
-	    tar -cf - --no-recursion -T -) | tar -xf - -C "$SRC"
-else
-	(cd "$TOP" && tar -cf - --exclude=./build .) | tar -xf - -C "$SRC"
-fi
-[ -f "$SRC/debian/control" ] || die "no debian/control in the source tree"
+copy_source "$SRC" || die "no debian/control in the source tree"
 
 if ! env -C "$SRC" dpkg-checkbuilddeps >/dev/null 2>&1; then
 	say "installing the package's build dependencies"
@@ -338,6 +329,16 @@ else
 	fail "/usr/sbin/legwatchd --version: '$out', not 'legwatchd $upver'"
 fi
 
+# The bring-up check, and its page.
+if out=$(in_root /usr/sbin/legwatch-probe -x 2>&1 || echo "exit $?") &&
+    echo "$out" | grep -q '^usage: legwatch-probe' &&
+    echo "$out" | grep -q '^exit 64$' &&
+    [ -f "$ROOT/usr/share/man/man8/legwatch-probe.8.gz" ]; then
+	pass "/usr/sbin/legwatch-probe runs (usage, exit 64), its page is there"
+else
+	fail "/usr/sbin/legwatch-probe: '$out', or no legwatch-probe.8.gz"
+fi
+
 conffiles=$(in_root dpkg-query -W -f='${Conffiles}' legwatch)
 if echo "$conffiles" | grep -q '^ */etc/legwatch/legwatchd\.conf [0-9a-f]\{32\}$'
 then
@@ -354,15 +355,15 @@ else
 	fail "legwatchd --check-config -c /etc/legwatch/legwatchd.conf"
 fi
 
-# The soname daemon/mosq.c opens with dlopen() is there (Depends).
-soname=$(sed -n 's/^#define[[:space:]]*LIBMOSQUITTO[[:space:]]*"\(.*\)".*/\1/p' \
-    "$SRC/daemon/mosq.c")
-if [ -z "$soname" ]; then
-	fail "no LIBMOSQUITTO soname in daemon/mosq.c"
-elif in_root ldconfig -p | grep -q "^[[:space:]]*$soname "; then
-	pass "$soname (dlopen()ed by daemon/mosq.c) is installed"
+# Every library legwatchd links is there (Depends from shlibs:Depends),
+# libmosquitto among them.
+if in_root ldd /usr/sbin/legwatchd > "$WORK/ldd.out" 2>&1 &&
+    ! grep -q 'not found' "$WORK/ldd.out" &&
+    grep -q 'libmosquitto\.so\.1 ' "$WORK/ldd.out"; then
+	pass "every library legwatchd links is installed, libmosquitto too"
 else
-	fail "$soname (dlopen()ed by daemon/mosq.c) is not installed"
+	sed 's/^/  /' "$WORK/ldd.out"
+	fail "a library legwatchd links is not installed"
 fi
 
 unit=$(in_root dpkg -L legwatch | grep '/systemd/system/legwatchd\.service$' |

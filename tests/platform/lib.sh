@@ -1,5 +1,6 @@
 # Shared by the platform scripts (sourced after they set PLATFORM, the
-# name their messages start with): mounts, long steps, the host's mirror.
+# name their messages start with, and TOP, the source tree): mounts, long
+# steps, the host's mirror, a copy of the source.
 
 # The first Debian archive in the machine's apt sources (deb822 .sources
 # files or the one-line format), not the security one.
@@ -65,4 +66,21 @@ stop_child() {
 		wait "$child" 2>/dev/null || :
 		child=
 	fi
+}
+
+# The source tree as it is in the working tree now, copied afresh to DIR:
+# the files git knows of, plus new ones not ignored; never build/.
+copy_source() {
+	rm -rf --one-file-system "$1"
+	mkdir -p "$1"
+	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		(cd "$TOP" && git ls-files -z --cached --others \
+		    --exclude-standard | tr '\0' '\n' | grep -v '^build/' |
+		    while IFS= read -r f; do
+			[ -e "$f" ] && printf '%s\n' "$f"
+		    done | tar -cf - --no-recursion -T -) | tar -xf - -C "$1"
+	else
+		(cd "$TOP" && tar -cf - --exclude=./build .) | tar -xf - -C "$1"
+	fi
+	[ -f "$1/debian/control" ]
 }

@@ -20,7 +20,7 @@ ROOT=$TOP/build/trixie-root
 MARKER=$ROOT/.legwatch-chroot-complete
 SUITE=trixie
 PKGS="gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
-libmosquitto-dev libsystemd-dev libgpiod-dev libcmocka-dev tzdata"
+libmosquitto-dev libgpiod-dev libedf-dev libcmocka-dev tzdata"
 # Generous limits: never hang, but let a slow mirror finish.
 T_DEBOOTSTRAP=1200
 T_APT=900

@@ -45,6 +45,9 @@
 #define BUMP_MS		1500
 #define BUMP_RESERVE_MS	2000
 #define CRAMP_SERIES_MS	120000	/* cramps keep this far from PLM series */
+#define SIT_LEAD_MS	30000	/* sitting up, then the test's hour starts */
+#define SIT_MS		3600000
+#define SIT_ALIGN_MS	60000	/* the hour starts on a whole minute */
 
 enum stream { STREAM_PLAN = 1, STREAM_NOISE, STREAM_TEMP };
 
@@ -253,30 +256,42 @@ struct options {
 	enum mount		 mount;
 	const struct profile	*profile;
 	int			 count[NCOUNT];		/* < 0: from seed */
+	int			 axis;		/* 0-2 x y z: along the shin */
+	int			 axis_sign;
+	double			 drift;		/* g per hour, at most */
+	int			 loose;		/* a loose strap */
+	int			 sit;		/* a SIT hour */
+	const char		*out2_path;	/* the other leg: two legs */
 };
 
 /* The plan: blocks of phases. */
 
 enum phase_kind {
 	PH_GAP, PH_LM, PH_TWITCH, PH_TURN, PH_CONTRACT, PH_HOLD, PH_STRETCH,
-	PH_GETUP, PH_WALK, PH_STAND, PH_LIEDOWN, PH_DROPOUT
+	PH_GETUP, PH_WALK, PH_STAND, PH_LIEDOWN, PH_DROPOUT, PH_SITUP
 };
+
+/* Which legs a phase moves: both, or one of two. */
+enum side { SIDE_BOTH, SIDE_FIRST, SIDE_SECOND };
 
 struct phase {
 	enum phase_kind	kind;
 	int64_t		dur_ms;
 	int		weak;		/* PH_LM: a weak movement */
+	enum side	side;
+	int64_t		lag_ms;		/* both: the second leg starts later */
 };
 
 enum block_kind {
 	BK_SERIES, BK_LM, BK_TWITCH, BK_TURN, BK_LONG_TURN, BK_CRAMP,
-	BK_TOILET, BK_DROPOUT
+	BK_TOILET, BK_DROPOUT, BK_SIT
 };
 
 /* Lower drops first when a night is too short for everything asked. */
 static const int block_priority[] = {
 	[BK_TWITCH] = 0, [BK_LM] = 1, [BK_TURN] = 2, [BK_DROPOUT] = 3,
 	[BK_LONG_TURN] = 4, [BK_TOILET] = 5, [BK_SERIES] = 6, [BK_CRAMP] = 7,
+	[BK_SIT] = 8,
 };
 
 struct block {
@@ -313,16 +328,17 @@ struct prim {
 	int		bed_during, bed_after;	/* mattress: someone in bed */
 };
 
-enum truth_kind { T_LM, T_TWITCH, T_BODY, T_CRAMP, T_DROPOUT };
+enum truth_kind { T_LM, T_TWITCH, T_BODY, T_CRAMP, T_DROPOUT, T_SIT };
 
 static const char *const truth_names[] = {
-	"lm", "twitch", "body", "cramp", "dropout"
+	"lm", "twitch", "body", "cramp", "dropout", "sit"
 };
 
 struct truth {
 	enum truth_kind	 kind;
 	int64_t		 start_ms, end_ms, hold_end_ms;	/* from night start */
 	const char	*what;
+	int		 leg;
 };
 
 struct dropout {
@@ -354,7 +370,10 @@ struct night {
 	struct pose		 first_pose;
 	double			 breath_amp, breath_hz, breath_phase;
 	double			 drift[3];	/* g over the night */
+	double			 drift_h[3];	/* g per hour, steady */
 	double			 spike_mean_s;	/* 0: no spikes */
+	int			 axis, axis_sign;
+	double			 loose_deg;	/* strap wobble, 0: tight */
 };
 
 struct sim {
@@ -370,6 +389,9 @@ struct sim {
 	struct dropout	*drop;
 	size_t		 ndrop, drop_cap;
 	int		 ndropped;	/* blocks that did not fit */
+	int		 leg;		/* the leg being emitted: 0, 1 */
+	int		 nlegs;
+	const char	*sensor[2];	/* the daemon's names for them */
 };
 
 /* ---- Command line ---- */
@@ -384,6 +406,8 @@ usage(void)
 	    "    [--noise G] [--start UNIX] [--profile NAME]\n"
 	    "    [--plm-series N] [--lms N] [--twitches N] [--turns N]\n"
 	    "    [--long-turns N] [--cramps N] [--toilet N] [--dropouts N]\n"
+	    "    [--leg-axis [-]x|y|z] [--drift G_PER_H] [--loose] [--sit]\n"
+	    "    [--out2 FILE (a second leg)]\n"
 	    "profiles:");
 	for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
 		fprintf(stderr, " %s", profiles[i].name);
@@ -461,7 +485,8 @@ option_name(const struct option *opts, int val)
 
 enum {
 	OPT_SEED = 256, OPT_OUT, OPT_TRUTH, OPT_TEMP, OPT_HOURS, OPT_RATE,
-	OPT_MOUNT, OPT_NOISE, OPT_START, OPT_PROFILE,
+	OPT_MOUNT, OPT_NOISE, OPT_START, OPT_PROFILE, OPT_AXIS, OPT_DRIFT,
+	OPT_LOOSE, OPT_SIT, OPT_OUT2,
 	OPT_N		/* OPT_N + enum count: --plm-series etc. */
 };
 
@@ -487,6 +512,11 @@ parse_options(int argc, char *argv[], struct options *o)
 		{ "cramps",	required_argument, NULL, OPT_N + C_CRAMPS },
 		{ "toilet",	required_argument, NULL, OPT_N + C_TOILETS },
 		{ "dropouts",	required_argument, NULL, OPT_N + C_DROPOUTS },
+		{ "leg-axis",	required_argument, NULL, OPT_AXIS },
+		{ "drift",	required_argument, NULL, OPT_DRIFT },
+		{ "loose",	no_argument,	   NULL, OPT_LOOSE },
+		{ "sit",	no_argument,	   NULL, OPT_SIT },
+		{ "out2",	required_argument, NULL, OPT_OUT2 },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -499,6 +529,7 @@ parse_options(int argc, char *argv[], struct options *o)
 	o->noise = -1;
 	o->start = 1795034700;
 	o->profile = &profiles[0];
+	o->axis_sign = 1;
 	for (i = 0; i < NCOUNT; i++)
 		o->count[i] = -1;
 
@@ -547,6 +578,32 @@ parse_options(int argc, char *argv[], struct options *o)
 		case OPT_PROFILE:
 			o->profile = find_profile(optarg);
 			break;
+		case OPT_AXIS: {
+			const char *a = optarg;
+
+			o->axis_sign = 1;
+			if (*a == '-' || *a == '+')
+				o->axis_sign = *a++ == '-' ? -1 : 1;
+			if (a[0] < 'x' || a[0] > 'z' || a[1] != '\0') {
+				fprintf(stderr, "legsim: --leg-axis: x, y, z, "
+				    "-x, -y or -z\n");
+				exit(EX_USAGE);
+			}
+			o->axis = a[0] - 'x';
+			break;
+		}
+		case OPT_DRIFT:
+			o->drift = parse_number(optarg, "drift", 0, 1);
+			break;
+		case OPT_LOOSE:
+			o->loose = 1;
+			break;
+		case OPT_SIT:
+			o->sit = 1;
+			break;
+		case OPT_OUT2:
+			o->out2_path = optarg;
+			break;
 		case 'h':
 			usage();
 			break;
@@ -561,6 +618,11 @@ parse_options(int argc, char *argv[], struct options *o)
 	}
 	if (optind != argc || o->out_path == NULL || o->truth_path == NULL)
 		usage();
+	if (o->out2_path != NULL && o->mount != MOUNT_ANKLE) {
+		fprintf(stderr, "legsim: --out2: two legs need --mount "
+		    "ankle\n");
+		exit(EX_USAGE);
+	}
 }
 
 /* ---- Poses ---- */
@@ -592,7 +654,9 @@ posture_pose(struct rng *r, enum posture posture)
 	struct pose q;
 
 	q.roll = posture_roll[posture] + rng_uniform(r, -15, 15);
-	q.pitch = rng_uniform(r, 0, 20);
+	/* Mostly the leg stretched out; now and then the knee drawn up. */
+	q.pitch = rng_chance(r, 0.75) ? rng_uniform(r, 0, 15) :
+	    rng_uniform(r, 15, 40);
 	return q;
 }
 
@@ -681,7 +745,7 @@ settle(struct rng *r, struct pose cur, struct pose base)
 static struct pose
 cramp_pose(struct rng *r, struct pose cur)
 {
-	double a, mode, phi;
+	double a, mode, phi, dp;
 
 	a = rng_uniform(r, 20, 50);
 	mode = rng_unit(r);
@@ -691,7 +755,11 @@ cramp_pose(struct rng *r, struct pose cur)
 		phi = 90;
 	else
 		phi = rng_uniform(r, 20, 70);
-	cur.pitch += rng_sign(r) * a * cos(phi * DEG);
+	dp = rng_sign(r) * a * cos(phi * DEG);
+	/* Lying, the shin does not end up standing: the other way then. */
+	if (cur.pitch + dp > 55)
+		dp = -dp;
+	cur.pitch += dp;
 	cur.roll += rng_sign(r) * a * sin(phi * DEG);
 	return cur;
 }
@@ -889,6 +957,17 @@ prim_push(struct sim *s, int64_t t_ms, int64_t dur_ms)
 	p->tr0 = 0;
 	p->tr1 = p->t1 - p->t0;
 	p->bed_during = p->bed_after = s->body.in_bed;
+	if (s->night.loose_deg > 0 && s->night.mount == MOUNT_ANKLE) {
+		/* The sensor rocks on a loose strap while the leg moves. */
+		struct rng *r = &s->rng;
+
+		sines_set(r, &p->wobble[0], 3, s->night.loose_deg *
+		    rng_uniform(r, 0.5, 1), fmin(rng_uniform(r, 3, 7),
+		    s->night.max_hz));
+		sines_set(r, &p->wobble[1], 3, s->night.loose_deg *
+		    rng_uniform(r, 0.3, 0.8), fmin(rng_uniform(r, 3, 7),
+		    s->night.max_hz));
+	}
 	return p;
 }
 
@@ -905,6 +984,7 @@ truth_push(struct sim *s, enum truth_kind kind, int64_t start, int64_t end,
 	t->end_ms = end;
 	t->hold_end_ms = 0;
 	t->what = what;
+	t->leg = s->leg;
 }
 
 /*
@@ -979,7 +1059,9 @@ emit_lm(struct sim *s, const struct block *b, const struct phase *ph,
 		p->bulge = tilt(r, rng_uniform(r, 0.05, 0.3));
 	}
 	accel_band(r, p->accel, vib, 1, 8, s->night.max_hz, mattress);
-	truth_push(s, T_LM, t_ms, t_ms + ph->dur_ms, NULL);
+	/* A movement the cramp seizes in the middle of is part of it. */
+	if (b->kind != BK_CRAMP)
+		truth_push(s, T_LM, t_ms, t_ms + ph->dur_ms, NULL);
 }
 
 /* A twitch: a brief jerk, too short for the scoring rules. */
@@ -1002,6 +1084,16 @@ emit_twitch(struct sim *s, const struct phase *ph, int64_t t_ms)
 	truth_push(s, T_TWITCH, t_ms, t_ms + ph->dur_ms, NULL);
 }
 
+static int
+leg_moves(const struct sim *s, const struct block *b, enum phase_kind kind)
+{
+	for (size_t i = 0; i < b->nphase; i++)
+		if (b->phase[i].kind == kind)
+			return b->phase[i].side == SIDE_BOTH ||
+			    (int)b->phase[i].side == s->leg + 1;
+	return 0;
+}
+
 static void
 emit_turn(struct sim *s, const struct block *b, const struct phase *ph,
     int64_t t_ms)
@@ -1012,8 +1104,14 @@ emit_turn(struct sim *s, const struct block *b, const struct phase *ph,
 	body_turn(r, &s->body);
 	s->body.mat_load = new_mat_load(r, s->body.mat_load, 2);
 	big_move(s, t_ms, ph->dur_ms, from);
-	truth_push(s, T_BODY, t_ms, t_ms + ph->dur_ms,
-	    b->kind == BK_LONG_TURN ? "long_turn" : "turn");
+	/*
+	 * WASM 2016 goes by duration: a short turn is a leg movement; on
+	 * the leg a cramp seizes as it turns, part of the cramp.
+	 */
+	if (b->kind != BK_CRAMP || !leg_moves(s, b, PH_HOLD))
+		truth_push(s, b->kind == BK_LONG_TURN ? T_BODY : T_LM, t_ms,
+		    t_ms + ph->dur_ms, b->kind == BK_LONG_TURN ? "long_turn" :
+		    "turn");
 }
 
 /* The cramp's onset: a sudden rotation within a fraction of a second. */
@@ -1149,6 +1247,28 @@ emit_walk(struct sim *s, const struct phase *ph, int64_t t_ms)
 	set_irregular(r, p, rng_uniform(r, 0.05, 0.2));
 }
 
+/*
+ * Sitting up in bed for the immobilization test: the legs stay
+ * outstretched, the shin near horizontal with the kneecap up.
+ */
+static void
+emit_sit_up(struct sim *s, const struct phase *ph, int64_t t_ms)
+{
+	struct rng *r = &s->rng;
+	struct pose from = current_pose(s), q;
+
+	q.pitch = rng_uniform(r, 0, 10);
+	q.roll = rng_uniform(r, -10, 10);
+	s->body.posture = SUPINE;
+	s->body.base = s->body.leg = pose_near(q, s->body.leg);
+	s->body.mat_load = new_mat_load(r, s->body.mat_load, 2);
+	big_move(s, t_ms, ph->dur_ms, from);
+	truth_push(s, T_LM, t_ms, t_ms + ph->dur_ms, "sit_up");
+	if (s->leg == 0)
+		truth_push(s, T_SIT, t_ms + SIT_LEAD_MS, t_ms + SIT_LEAD_MS +
+		    SIT_MS, NULL);
+}
+
 static void
 emit_dropout(struct sim *s, const struct phase *ph, int64_t t_ms)
 {
@@ -1165,6 +1285,7 @@ emit_dropout(struct sim *s, const struct phase *ph, int64_t t_ms)
 	truth_push(s, T_DROPOUT, k0 * step, k1 * step, NULL);
 }
 
+
 static int
 block_has(const struct block *b, enum phase_kind kind)
 {
@@ -1178,7 +1299,17 @@ static void
 emit_phase(struct sim *s, const struct block *b, size_t i, int64_t t_ms)
 {
 	const struct phase *ph = &b->phase[i];
+	struct phase lagged;
 
+	if ((ph->side == SIDE_FIRST && s->leg != 0) ||
+	    (ph->side == SIDE_SECOND && s->leg != 1))
+		return;		/* the other leg's: this one lies still */
+	if (s->leg == 1 && ph->lag_ms > 0) {
+		lagged = *ph;
+		lagged.dur_ms -= ph->lag_ms;
+		t_ms += ph->lag_ms;
+		ph = &lagged;
+	}
 	switch (ph->kind) {
 	case PH_GAP:
 	case PH_STAND:
@@ -1213,7 +1344,21 @@ emit_phase(struct sim *s, const struct block *b, size_t i, int64_t t_ms)
 	case PH_DROPOUT:
 		emit_dropout(s, ph, t_ms);
 		break;
+	case PH_SITUP:
+		emit_sit_up(s, ph, t_ms);
+		break;
 	}
+}
+
+/*
+ * A mattress cannot tell out of bed from in it: getting in or out is a
+ * movement like any other, a leg movement by the rules when it lasts
+ * 0.5-10 s.
+ */
+static enum truth_kind
+by_duration(int64_t start_ms, int64_t end_ms)
+{
+	return end_ms - start_ms <= 10000 ? T_LM : T_BODY;
 }
 
 /*
@@ -1253,18 +1398,38 @@ block_truth(struct sim *s, const struct block *b)
 		t = end;
 	}
 	stands = block_has(b, PH_WALK);
+	if (b->kind == BK_CRAMP && !leg_moves(s, b, PH_HOLD)) {
+		/* The other leg: no cramp, but up and walking with it. */
+		int64_t from = b->start_ms;
+
+		for (size_t k = 0; k < b->nphase &&
+		    b->phase[k].kind != PH_STRETCH; k++)
+			from += b->phase[k].dur_ms;
+		if (stretch_end == 0)
+			return;		/* it passed with no stretching */
+
+		if (stands)
+			truth_push(s, T_BODY, from, t, "with_cramp");
+		else
+			truth_push(s, by_duration(from, stretch_end), from,
+			    stretch_end, "with_cramp");
+		return;
+	}
 	if (b->kind == BK_CRAMP) {
 		truth_push(s, T_CRAMP, b->start_ms,
 		    ankle || !stands ? t : stretch_end, NULL);
 		s->truth[s->ntruth - 1].hold_end_ms = hold_end;
 		if (!ankle && stands)
-			truth_push(s, T_BODY, down0, down1, "lie_down");
+			truth_push(s, by_duration(down0, down1), down0, down1,
+			    "lie_down");
 	} else if (b->kind == BK_TOILET) {
 		if (ankle)
 			truth_push(s, T_BODY, b->start_ms, t, "toilet");
 		else {
-			truth_push(s, T_BODY, up0, up1, "get_up");
-			truth_push(s, T_BODY, down0, down1, "lie_down");
+			truth_push(s, by_duration(up0, up1), up0, up1,
+			    "get_up");
+			truth_push(s, by_duration(down0, down1), down0, down1,
+			    "lie_down");
 		}
 	}
 }
@@ -1305,6 +1470,8 @@ block_add(struct block *b, enum phase_kind kind, int64_t dur_ms, int weak)
 	b->phase[b->nphase].kind = kind;
 	b->phase[b->nphase].dur_ms = dur_ms;
 	b->phase[b->nphase].weak = weak;
+	b->phase[b->nphase].side = SIDE_BOTH;
+	b->phase[b->nphase].lag_ms = 0;
 	b->nphase++;
 	b->dur_ms += dur_ms;
 }
@@ -1386,7 +1553,8 @@ build_single(struct sim *s, enum block_kind kind)
 		break;
 	case BK_TURN:
 		b = block_new(s, kind, 15000);
-		block_add(b, PH_TURN, ms_of(rng_uniform(r, 2, 8)), 0);
+		/* Clear of the 0.5 s and 10 s rules, as leg movements. */
+		block_add(b, PH_TURN, ms_of(rng_uniform(r, 0.8, 9)), 0);
 		break;
 	case BK_LONG_TURN:
 		b = block_new(s, kind, 15000);
@@ -1411,19 +1579,32 @@ build_single(struct sim *s, enum block_kind kind)
 }
 
 /*
- * A cramp: contraction, hold, stretching; then with p = 0.6 standing and
- * walking with pauses, and lying down again.
+ * A cramp: contraction, hold, stretching (or, now and then, lying still
+ * at once); then with p = 0.6 standing and walking with pauses, and
+ * lying down again.
  */
 static void
 build_cramp(struct sim *s)
 {
 	struct rng *r = &s->rng;
 	struct block *b = block_new(s, BK_CRAMP, 15000);
-	double walk, w[4], wsum = 0;
+	double walk, w[4], wsum = 0, u;
 	int pauses, i;
 
+	/*
+	 * Now and then the contraction seizes the leg as it turns over, or
+	 * in the middle of a restless movement.
+	 */
+	u = rng_unit(r);
+	if (u < 0.2)
+		block_add(b, PH_TURN, ms_of(rng_uniform(r, 2, 6)), 0);
+	else if (u < 0.35)
+		block_add(b, PH_LM, ms_of(rng_uniform(r, 1, 3)), 0);
 	block_add(b, PH_CONTRACT, ms_of(rng_uniform(r, 0.2, 0.8)), 0);
 	block_add(b, PH_HOLD, ms_of(rng_uniform(r, 10, 150)), 0);
+	/* Now and then it passes by itself, and the leg lies still. */
+	if (rng_chance(r, 0.15))
+		return;
 	block_add(b, PH_STRETCH, ms_of(rng_uniform(r, 5, 40)), 0);
 	if (!rng_chance(r, 0.6))
 		return;
@@ -1441,6 +1622,42 @@ build_cramp(struct sim *s)
 			block_add(b, PH_STAND, ms_of(rng_uniform(r, 5, 30)), 0);
 	}
 	block_add(b, PH_LIEDOWN, ms_of(rng_uniform(r, 5, 15)), 0);
+}
+
+/*
+ * The suggested immobilization test: sitting up, an hour awake with the
+ * legs outstretched and now and then restless (series of leg movements
+ * and single ones, PLMW indexes from under 20 to over 100), lying down.
+ */
+static void
+build_sit(struct sim *s)
+{
+	struct rng *r = &s->rng;
+	struct block *b = block_new(s, BK_SIT, 20000);
+	int64_t situp = ms_of(rng_uniform(r, 3, 8)), t = 0, lm, gap;
+	double mean_imi = rng_uniform(r, 12, 40), mean_dur;
+	int n, k;
+
+	b->amp_scale = rng_loguniform(r, 0.5, 1.5);
+	b->sign = rng_sign(r);
+	mean_dur = rng_loguniform(r, 0.9, 4);
+	block_add(b, PH_SITUP, situp, 0);
+	block_add(b, PH_GAP, SIT_LEAD_MS - situp + 5000, 0);
+	t = 5000;			/* into the hour */
+	while (t < SIT_MS - 240000) {
+		n = rng_chance(r, 0.7) ? rng_int(r, 4, 30) : 1;
+		for (k = 0; k < n && t < SIT_MS - 120000; k++) {
+			lm = draw_lm_ms(r, mean_dur, 0.3);
+			block_add(b, PH_LM, lm, rng_chance(r, 0.2));
+			gap = draw_imi_ms(r, mean_imi, mean_imi * 0.15);
+			if (k == n - 1)
+				gap = ms_of(rng_uniform(r, 100, 400));
+			block_add(b, PH_GAP, gap - lm, 0);
+			t += gap;
+		}
+	}
+	block_add(b, PH_GAP, SIT_MS - t + 15000, 0);
+	block_add(b, PH_TURN, ms_of(rng_uniform(r, 2, 8)), 0);
 }
 
 static void
@@ -1480,8 +1697,9 @@ twitch_into_series(struct sim *s, struct block *b, int64_t tw)
 	    (b->nphase - i - 1) * sizeof *b->phase);
 	b->nphase += 2;
 	b->phase[i].dur_ms = before;
-	b->phase[i + 1] = (struct phase){ PH_TWITCH, tw, 0 };
-	b->phase[i + 2] = (struct phase){ PH_GAP, gap - before - tw, 0 };
+	b->phase[i + 1] = (struct phase){ PH_TWITCH, tw, 0, SIDE_BOTH, 0 };
+	b->phase[i + 2] = (struct phase){ PH_GAP, gap - before - tw, 0, SIDE_BOTH,
+	    0 };
 	return 1;
 }
 
@@ -1542,6 +1760,8 @@ build_blocks(struct sim *s, const struct options *o, const int count[NCOUNT])
 		build_toilet(s);
 	for (i = 0; i < count[C_DROPOUTS]; i++)
 		build_single(s, BK_DROPOUT);
+	if (o->sit)
+		build_sit(s);
 }
 
 static void
@@ -1581,6 +1801,8 @@ free_time(const struct sim *s)
 
 	for (size_t i = 0; i < s->nblock; i++) {
 		used += s->block[i].dur_ms + BUMP_RESERVE_MS;
+		if (s->block[i].kind == BK_SIT)
+			used += SIT_ALIGN_MS;
 		if (i > 0)
 			used += required_gap(&s->block[i - 1], &s->block[i]);
 	}
@@ -1661,14 +1883,19 @@ fit_blocks(struct sim *s)
 	}
 }
 
-/* Onset of the block's first or last leg movement, -1 if none. */
+/*
+ * Onset of the block's first or last leg movement, a short turn
+ * included; -1 if none.
+ */
 static int64_t
 lm_onset(const struct block *b, int last)
 {
 	int64_t t = 0, found = -1;
 
 	for (size_t i = 0; i < b->nphase; i++) {
-		if (b->phase[i].kind == PH_LM) {
+		if (b->phase[i].kind == PH_LM || b->phase[i].kind ==
+		    PH_SITUP || (b->kind != BK_LONG_TURN &&
+		    b->phase[i].kind == PH_TURN)) {
 			found = t;
 			if (!last)
 				break;
@@ -1719,6 +1946,14 @@ layout_blocks(struct sim *s)
 		if (first >= 0 && last_lm >= 0 &&
 		    near_rule(t + first - last_lm))
 			t += BUMP_MS;
+		if (b->kind == BK_SIT) {
+			/* --sit HH:MM starts on a whole minute. */
+			int64_t at = s->night.start_ms + t + SIT_LEAD_MS;
+
+			t += (SIT_ALIGN_MS - at % SIT_ALIGN_MS) % SIT_ALIGN_MS;
+			if (last_lm >= 0 && near_rule(t + first - last_lm))
+				t += SIT_ALIGN_MS;
+		}
 		b->start_ms = t;
 		if (first >= 0)
 			last_lm = t + lm_onset(b, 1);
@@ -1757,6 +1992,23 @@ init_night(struct sim *s, const struct options *o)
 		n->drift[a] = o->profile->artefacts ?
 		    rng_uniform(r, -0.007, 0.007) : 0;
 	n->spike_mean_s = o->profile->artefacts ? rng_uniform(r, 20, 200) : 0;
+	n->axis = o->axis;
+	n->axis_sign = o->axis_sign;
+	if (o->drift > 0) {
+		/* A steady offset creep in a random direction. */
+		double d[3], len = 0;
+
+		for (a = 0; a < 3; a++) {
+			d[a] = rng_gauss(r);
+			len += d[a] * d[a];
+		}
+		len = sqrt(len);
+		for (a = 0; a < 3; a++)
+			n->drift_h[a] = o->drift * rng_uniform(r, 0.5, 1) *
+			    d[a] / len;
+	}
+	if (o->loose)
+		n->loose_deg = rng_uniform(r, 1.5, 4);
 }
 
 static void
@@ -1785,6 +2037,64 @@ cmp_truth(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
+/*
+ * Two legs: restless movements are half of both legs at once (the second
+ * up to 0.4 s later), half of one; twitches of one; a cramp takes one
+ * leg, and the other only joins the stretching and walking.  Turning
+ * over, getting up and lying down move both.
+ */
+static void
+assign_sides(struct sim *s)
+{
+	struct rng *r = &s->rng;
+
+	for (size_t i = 0; i < s->nblock; i++) {
+		struct block *b = &s->block[i];
+		enum side cramp_leg = rng_chance(r, 0.5) ? SIDE_FIRST :
+		    SIDE_SECOND;
+
+		for (size_t k = 0; k < b->nphase; k++) {
+			struct phase *ph = &b->phase[k];
+
+			switch (ph->kind) {
+			case PH_LM:
+				if (b->kind == BK_CRAMP) {
+					ph->side = cramp_leg;
+					break;
+				}
+				if (rng_chance(r, 0.5)) {
+					ph->side = SIDE_BOTH;
+					ph->lag_ms = ms_of(rng_uniform(r, 0,
+					    0.4));
+				} else
+					ph->side = rng_chance(r, 0.5) ?
+					    SIDE_FIRST : SIDE_SECOND;
+				break;
+			case PH_TWITCH:
+				ph->side = rng_chance(r, 0.5) ? SIDE_FIRST :
+				    SIDE_SECOND;
+				break;
+			case PH_CONTRACT:
+			case PH_HOLD:
+				ph->side = cramp_leg;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+static void
+emit_leg(struct sim *s, int leg)
+{
+	s->leg = leg;
+	s->nprim = 0;
+	init_body(s);
+	for (size_t i = 0; i < s->nblock; i++)
+		emit_block(s, &s->block[i]);
+}
+
 static void
 plan_night(struct sim *s, const struct options *o)
 {
@@ -1797,11 +2107,9 @@ plan_night(struct sim *s, const struct options *o)
 	shuffle_blocks(s);
 	fit_blocks(s);
 	layout_blocks(s);
-	init_body(s);
-	for (size_t i = 0; i < s->nblock; i++)
-		emit_block(s, &s->block[i]);
-	if (s->ntruth > 0)	/* qsort() wants a valid pointer even for 0 */
-		qsort(s->truth, s->ntruth, sizeof *s->truth, cmp_truth);
+	if (s->nlegs == 2)
+		assign_sides(s);
+	emit_leg(s, 0);
 	if (s->ndropped > 0)
 		fprintf(stderr, "legsim: the night is too short for all "
 		    "activities: %d left out\n", s->ndropped);
@@ -1937,6 +2245,7 @@ add_sensor_errors(const struct night *n, struct rng *nr, int64_t k,
 	for (a = 0; a < 3; a++) {
 		v[a] += n->noise * rng_gauss(nr);
 		v[a] += n->drift[a] * (u + 0.3 * sin(M_PI * u));
+		v[a] += n->drift_h[a] * (double)k / n->rate / 3600.0;
 	}
 	if (*spike >= 0 && k >= *spike) {
 		a = rng_int(nr, 0, 2);
@@ -1957,6 +2266,28 @@ format_row(char *line, int64_t t_ms, const double v[3])
 	}
 	line[len++] = '\n';
 	return len;
+}
+
+/*
+ * The model's x lies along the shin; the part may be mounted with any
+ * axis there (leg_axis).  A rotation, never a mirror: the axes turn
+ * cyclically, and a negative axis turns the part over about the next.
+ */
+static void
+to_sensor_axes(const struct night *n, double v[3])
+{
+	double w[3];
+	int a;
+
+	if (n->axis == 0 && n->axis_sign > 0)
+		return;
+	for (a = 0; a < 3; a++)
+		w[(a + n->axis) % 3] = v[a];
+	if (n->axis_sign < 0) {
+		w[n->axis] = -w[n->axis];
+		w[(n->axis + 1) % 3] = -w[(n->axis + 1) % 3];
+	}
+	memcpy(v, w, sizeof(w));
 }
 
 /* One pass over the sample grid, skipping the dropouts. */
@@ -1982,6 +2313,7 @@ render(FILE *out, const struct sim *s)
 		if (di < s->ndrop && k >= s->drop[di].k0)
 			continue;
 		reading_at(s, &c, (double)(k * step) / 1000.0, v);
+		to_sensor_axes(n, v);
 		add_sensor_errors(n, &nr, k, &spike, v);
 		len = format_row(line, n->start_ms + k * step, v);
 		if (fwrite(line, 1, len, out) != len)
@@ -2009,9 +2341,12 @@ write_truth(FILE *f, const struct sim *s)
 	fputs(",\"end\":", f);
 	print_ms(f, n->start_ms + n->len_ms);
 	fprintf(f, ",\"rate\":%d,\"mount\":\"%s\",\"noise\":%g,"
-	    "\"seed\":%llu,\"profile\":\"%s\"}\n", n->rate,
-	    mount_names[n->mount], n->noise, (unsigned long long)n->seed,
-	    n->profile->name);
+	    "\"seed\":%llu,\"profile\":\"%s\",\"leg_axis\":\"%s%c\","
+	    "\"drift_g_per_h\":%g,\"loose_deg\":%.1f}\n", n->rate,
+	    s->nlegs == 2 ? "ankles" : mount_names[n->mount], n->noise,
+	    (unsigned long long)n->seed, n->profile->name, n->axis_sign < 0 ? "-" : "", 'x' + n->axis,
+	    sqrt(n->drift_h[0] * n->drift_h[0] + n->drift_h[1] *
+	    n->drift_h[1] + n->drift_h[2] * n->drift_h[2]), n->loose_deg);
 	for (size_t i = 0; i < s->ntruth; i++) {
 		const struct truth *t = &s->truth[i];
 
@@ -2025,6 +2360,8 @@ write_truth(FILE *f, const struct sim *s)
 		}
 		if (t->what != NULL)
 			fprintf(f, ",\"what\":\"%s\"", t->what);
+		if (s->nlegs == 2)
+			fprintf(f, ",\"sensor\":\"%s\"", s->sensor[t->leg]);
 		fputs("}\n", f);
 	}
 }
@@ -2084,6 +2421,30 @@ close_out(FILE *f, const char *path)
 	}
 }
 
+/*
+ * The daemon names a replayed sensor after its file: the base name
+ * without the part from its last '.', other characters than letters,
+ * digits, '_' and '-' made '_'.
+ */
+static char *
+sensor_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *name, *dot, *c;
+
+	if ((name = strdup(base != NULL ? base + 1 : path)) == NULL) {
+		perror("legsim");
+		exit(1);
+	}
+	if ((dot = strrchr(name, '.')) != NULL && dot != name)
+		*dot = '\0';
+	for (c = name; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+			*c = '_';
+	return name;
+}
+
 static void
 sim_free(struct sim *s)
 {
@@ -2093,6 +2454,8 @@ sim_free(struct sim *s)
 	free(s->prim);
 	free(s->truth);
 	free(s->drop);
+	free((char *)s->sensor[0]);
+	free((char *)s->sensor[1]);
 }
 
 int
@@ -2105,6 +2468,9 @@ main(int argc, char *argv[])
 
 	parse_options(argc, argv, &o);
 	memset(&s, 0, sizeof s);
+	s.nlegs = o.out2_path != NULL ? 2 : 1;
+	s.sensor[0] = sensor_name(o.out_path);
+	s.sensor[1] = o.out2_path != NULL ? sensor_name(o.out2_path) : NULL;
 	plan_night(&s, &o);
 
 	f = open_out(o.out_path, outbuf, sizeof outbuf);
@@ -2114,6 +2480,20 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	close_out(f, o.out_path);
+	if (o.out2_path != NULL) {
+		emit_leg(&s, 1);
+		s.night.seed ^= 0x5eed;	/* the other part's own noise */
+		f = open_out(o.out2_path, outbuf, sizeof outbuf);
+		if (render(f, &s) == -1) {
+			fprintf(stderr, "legsim: %s: %s\n", o.out2_path,
+			    strerror(errno));
+			return 1;
+		}
+		close_out(f, o.out2_path);
+		s.night.seed ^= 0x5eed;
+	}
+	if (s.ntruth > 0)	/* qsort() wants a valid pointer even for 0 */
+		qsort(s.truth, s.ntruth, sizeof *s.truth, cmp_truth);
 
 	f = open_out(o.truth_path, NULL, 0);
 	write_truth(f, &s);

@@ -6,7 +6,11 @@
  * truth PLM count is computed here from the truth leg movements by the
  * WASM 2016 rules, independently of the daemon's code.  Cramps are found
  * when a detected cramp overlaps them.  With --check the night fails when
- * the figures miss the bars the accuracy test holds the daemon to.
+ * the figures miss the bars the accuracy test holds the daemon to; every
+ * cramp must be found only when the night's noise is at most
+ * --cramp-noise-max (the level documented for its mount and rate), and
+ * the night_summary's hours_in_bed must leave out the time out of bed
+ * (score_in_bed()).
  *
  * Exit: 0 fine, 1 a --check bar missed, 2 bad input, 64 usage.
  */
@@ -25,7 +29,7 @@
 #define EX_USAGE	64
 #define EX_BADINPUT	2
 
-#define LM_F1_MIN	0.95	/* --check: leg movement F1 at least this */
+#define LM_F1_MIN	0.97	/* --check: leg movement F1 at least this */
 #define PLM_ERR_MAX	0.05	/* --check: PLM count within 5 % of truth */
 /* --check: mean timing errors of matched leg movements, ms */
 #define ONSET_MS_MAX	300.0
@@ -37,10 +41,14 @@
 #define IMI_MIN_MS	10000
 #define IMI_MAX_MS	90000
 #define SERIES_MIN	4
+#define BILATERAL_GAP_MS	500	/* closer movements of two legs: one */
+#define BILATERAL_MAX_MS	15000
+#define BILATERAL_PARTS	4	/* monolateral movements in one, at most */
 
 struct span {
 	double	start, end;	/* Unix seconds */
 	double	extra;		/* cramp: hold_end */
+	int	leg;		/* its sensor's number; -1: any */
 };
 
 struct spans {
@@ -54,6 +62,8 @@ enum mark { MARK_LM, MARK_BREAK };
 struct marked {
 	double		start, end;
 	enum mark	kind;
+	int		leg;
+	int		both;		/* a bilateral movement */
 };
 
 struct marks {
@@ -69,6 +79,13 @@ struct truth {
 	int		have_night;
 	struct spans	lm, body, cramp;
 	struct marks	plm_input;
+	int		have_sit;	/* an immobilization test */
+	double		sit_start, sit_end;
+	int		two_legs;	/* items name their sensor */
+	/* Out of bed on an ankle: toilet trips by leg (index leg + 1). */
+	double		toilet_s[3];
+	int		toilet_n[3];
+	double		away_max_s;	/* every body movement and cramp */
 };
 
 struct events {
@@ -76,7 +93,12 @@ struct events {
 	struct spans	cramp_start;	/* start = end = the event's time */
 	long		plm_count;	/* sum of plm_series counts */
 	long		summary_plm;	/* night_summary plm_count */
+	double		summary_hours, summary_in_bed, summary_index;
 	int		have_summary;
+	int		have_sit;	/* sit_result */
+	long		sit_lm, sit_plm;
+	int		sit_valid;
+	double		sit_start;
 };
 
 struct result {
@@ -88,8 +110,13 @@ struct result {
 	double		 precision, recall, f1, onset_ms, offset_ms;
 	long		 plm_truth, plm_det;
 	const char	*summary;	/* "ok", "DIFF" or "none" */
+	int		 in_bed_ok;	/* hours_in_bed and plm_index agree */
+	double		 out_of_bed_s, out_lo_s, out_hi_s;
 	size_t		 cramp_truth, cramp_found, cramp_false, cramp_early;
 	size_t		 body_truth, body_det;
+	int		 sit;		/* 0 none, 1 scored, -1 no result */
+	long		 sit_lm_truth, sit_lm_det, sit_plm_truth, sit_plm_det;
+	int		 sit_valid;
 };
 
 static void *
@@ -109,6 +136,29 @@ grow(void *v, size_t *cap, size_t n, size_t size)
 	return v;
 }
 
+/*
+ * Two leg sensors: the truth names each item's sensor as the daemon
+ * names it, and items are matched within their sensor.  The names, in
+ * the order first seen; the item being read is cur_leg's (-1: any).
+ */
+#define MAX_LEGS	8
+static char	 leg_names[MAX_LEGS][64];
+static int	 nleg_names, cur_leg = -1;
+
+static int
+leg_of(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nleg_names; i++)
+		if (strcmp(leg_names[i], name) == 0)
+			return i;
+	if (nleg_names == MAX_LEGS)
+		return -1;
+	snprintf(leg_names[nleg_names], sizeof leg_names[0], "%s", name);
+	return nleg_names++;
+}
+
 static void
 spans_push(struct spans *s, double start, double end, double extra)
 {
@@ -116,6 +166,7 @@ spans_push(struct spans *s, double start, double end, double extra)
 	s->v[s->n].start = start;
 	s->v[s->n].end = end;
 	s->v[s->n].extra = extra;
+	s->v[s->n].leg = cur_leg;
 	s->n++;
 }
 
@@ -126,6 +177,8 @@ marks_push(struct marks *m, double start, double end, enum mark kind)
 	m->v[m->n].start = start;
 	m->v[m->n].end = end;
 	m->v[m->n].kind = kind;
+	m->v[m->n].leg = cur_leg;
+	m->v[m->n].both = 0;
 	m->n++;
 }
 
@@ -285,6 +338,7 @@ get_span(const struct reader *r, json_t *obj)
 	s.start = get_number(r, obj, "start");
 	s.end = get_number(r, obj, "end");
 	s.extra = 0;
+	s.leg = cur_leg;
 	if (s.end < s.start)
 		bad_input(r, "%s", "\"end\" before \"start\"");
 	return s;
@@ -319,16 +373,38 @@ truth_item(const struct reader *r, json_t *obj, struct truth *t)
 		return;
 	}
 	s = get_span(r, obj);
+	{
+		json_t *sensor = json_object_get(obj, "sensor");
+
+		cur_leg = json_is_string(sensor) ?
+		    leg_of(json_string_value(sensor)) : -1;
+		t->two_legs |= cur_leg >= 0;
+	}
 	if (strcmp(type, "lm") == 0) {
 		spans_push(&t->lm, s.start, s.end, 0);
 		marks_push(&t->plm_input, s.start, s.end, MARK_LM);
 	} else if (strcmp(type, "body") == 0) {
+		json_t *what = json_object_get(obj, "what");
+
 		spans_push(&t->body, s.start, s.end, 0);
 		marks_push(&t->plm_input, s.start, s.end, MARK_BREAK);
+		t->away_max_s += s.end - s.start;
+		if (json_is_string(what) && cur_leg < 2 &&
+		    strcmp(json_string_value(what), "toilet") == 0) {
+			t->toilet_s[cur_leg + 1] += s.end - s.start;
+			t->toilet_n[cur_leg + 1]++;
+		}
 	} else if (strcmp(type, "cramp") == 0) {
+		t->away_max_s += s.end - s.start;
 		spans_push(&t->cramp, s.start, s.end,
 		    get_number(r, obj, "hold_end"));
 		marks_push(&t->plm_input, s.start, s.end, MARK_BREAK);
+	} else if (strcmp(type, "sit") == 0) {
+		if (t->have_sit)
+			bad_input(r, "%s", "a second \"sit\" line");
+		t->have_sit = 1;
+		t->sit_start = s.start;
+		t->sit_end = s.end;
 	} else if (strcmp(type, "twitch") != 0 &&
 	    strcmp(type, "dropout") != 0)
 		bad_input(r, "unknown truth type \"%s\"", type);
@@ -433,7 +509,11 @@ event_item(const struct reader *r, json_t *obj, struct events *e)
 {
 	const char *type = get_string(r, obj, "event_type");
 	double time = get_time(r, obj);	/* every event has one */
+	json_t *sensor = json_object_get(obj, "sensor");
 	struct span s;
+
+	cur_leg = json_is_string(sensor) ?
+	    leg_of(json_string_value(sensor)) : -1;
 
 	if (strcmp(type, "leg_movement") == 0) {
 		s = get_span(r, obj);
@@ -449,11 +529,27 @@ event_item(const struct reader *r, json_t *obj, struct events *e)
 	} else if (strcmp(type, "plm_series") == 0) {
 		(void)get_span(r, obj);
 		e->plm_count += get_count(r, obj, "count");
+	} else if (strcmp(type, "sit_result") == 0) {
+		json_t *v = json_object_get(obj, "valid");
+
+		if (e->have_sit)
+			bad_input(r, "%s", "a second sit_result");
+		if (!json_is_boolean(v))
+			bad_input(r, "%s", "\"valid\" is not true or false");
+		s = get_span(r, obj);
+		e->have_sit = 1;
+		e->sit_start = s.start;
+		e->sit_lm = get_count(r, obj, "lm_count");
+		e->sit_plm = get_count(r, obj, "plm_count");
+		e->sit_valid = json_is_true(v);
 	} else if (strcmp(type, "night_summary") == 0) {
 		if (e->have_summary)
 			bad_input(r, "%s", "a second night_summary");
 		e->have_summary = 1;
 		e->summary_plm = get_count(r, obj, "plm_count");
+		e->summary_hours = get_number(r, obj, "hours");
+		e->summary_in_bed = get_number(r, obj, "hours_in_bed");
+		e->summary_index = get_number(r, obj, "plm_index");
 	}
 	/* Other events (reminders, sensor faults) are not scored. */
 }
@@ -539,6 +635,9 @@ match_lms(const struct spans *truth, const struct spans *det,
 		    i < det->n && det->v[i].start < truth->v[j].end; i++) {
 			if ((ov = overlap(&truth->v[j], &det->v[i])) <= 0)
 				continue;
+			if (truth->v[j].leg >= 0 &&
+			    truth->v[j].leg != det->v[i].leg)
+				continue;	/* the other leg's */
 			pairs = grow(pairs, &cap, npairs, sizeof *pairs);
 			pairs[npairs++] = (struct pair){ j, i, ov };
 		}
@@ -602,7 +701,8 @@ truth_plm_count(const struct marks *m)
 
 		if (x->kind == MARK_LM && dur < CLM_MIN_MS)
 			continue;
-		if (x->kind == MARK_BREAK || dur > CLM_MAX_MS) {
+		if (x->kind == MARK_BREAK || dur > (x->both ?
+		    BILATERAL_MAX_MS : CLM_MAX_MS)) {
 			total += run >= SERIES_MIN ? run : 0;
 			run = 0;
 			continue;
@@ -617,6 +717,77 @@ truth_plm_count(const struct marks *m)
 		last_onset = ms(x->start);
 	}
 	return total + (run >= SERIES_MIN ? run : 0);
+}
+
+/*
+ * WASM 2016 with two legs: movements of different legs that overlap or
+ * lie less than 0.5 s apart are one; once both legs are in, anything
+ * that touches joins.  One that combines more than 4 monolateral
+ * movements is no CLM: a break.  In and out in onset order.
+ */
+static void
+bilateral_marks(const struct marks *in, struct marks *out)
+{
+	struct marked g = { 0, 0, MARK_LM, -1, 0 };
+	unsigned legs = 0;
+	int parts = 0;
+
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i <= in->n; i++) {
+		const struct marked *x = i < in->n ? &in->v[i] : NULL;
+		unsigned bit = x != NULL && x->leg >= 0 ? 1u << x->leg : 0;
+
+		if (x != NULL && parts > 0 && ms(x->start) - ms(g.end) <
+		    BILATERAL_GAP_MS && ((legs & (legs - 1)) != 0 ||
+		    (bit & ~legs) != 0)) {
+			if (x->end > g.end)
+				g.end = x->end;
+			if (x->kind == MARK_BREAK)
+				g.kind = MARK_BREAK;
+			legs |= bit;
+			parts++;
+			continue;
+		}
+		if (parts > 0) {
+			g.both = (legs & (legs - 1)) != 0;
+			if (parts > BILATERAL_PARTS)
+				g.kind = MARK_BREAK;
+			out->v = grow(out->v, &out->cap, out->n,
+			    sizeof *out->v);
+			out->v[out->n++] = g;
+		}
+		if (x == NULL)
+			break;
+		g = *x;
+		legs = bit;
+		parts = 1;
+	}
+}
+
+/*
+ * The test's hour as the rules score it alone: the movements whose onset
+ * lies in it; *lms gets the CLMs among them.
+ */
+static long
+truth_sit_plm(const struct truth *t, long *lms)
+{
+	struct marks m = { NULL, 0, 0 };
+	long plm;
+
+	*lms = 0;
+	for (size_t i = 0; i < t->plm_input.n; i++) {
+		const struct marked *x = &t->plm_input.v[i];
+		int64_t dur = ms(x->end) - ms(x->start);
+
+		if (x->start < t->sit_start || x->start >= t->sit_end)
+			continue;
+		marks_push(&m, x->start, x->end, x->kind);
+		*lms += x->kind == MARK_LM && dur >= CLM_MIN_MS &&
+		    dur <= (x->both ? BILATERAL_MAX_MS : CLM_MAX_MS);
+	}
+	plm = truth_plm_count(&m);
+	free(m.v);
+	return plm;
 }
 
 static int
@@ -657,8 +828,53 @@ score_cramps(const struct truth *t, const struct events *e,
 		res->cramp_false += !overlaps_any(&e->cramp.v[i], &t->cramp);
 }
 
+/*
+ * The time out of bed the summary leaves out of hours_in_bed: on an ankle
+ * at least each toilet trip less its sitting up and lying down (the shin
+ * is upright only for part of them), at most every body movement and
+ * cramp (a cramp may be walked off); a mattress cannot tell, and leaves
+ * nothing out.  The PLM index is PLMs per hour in bed.
+ */
+#define IN_BED_TRIP_S	45.0	/* per trip: its sitting up, lying down */
+#define IN_BED_SLACK_S	60.0
+#define JSON_HOURS_S	3.6	/* the summary's hours, to 0.001 h */
+
 static void
-score_night(const struct truth *t, const struct events *e,
+score_in_bed(const struct truth *t, const struct events *e,
+    struct result *res)
+{
+	double index;
+	int i;
+
+	res->in_bed_ok = 1;
+	if (!e->have_summary)
+		return;
+	res->out_of_bed_s = (e->summary_hours - e->summary_in_bed) * 3600;
+	if (strncmp(t->mount, "ankle", 5) == 0) {	/* one or two */
+		res->out_lo_s = 0;
+		for (i = 0; i < 3; i++)
+			if (t->toilet_s[i] - IN_BED_TRIP_S * t->toilet_n[i] >
+			    res->out_lo_s)
+				res->out_lo_s = t->toilet_s[i] -
+				    IN_BED_TRIP_S * t->toilet_n[i];
+		res->out_hi_s = t->away_max_s + IN_BED_SLACK_S;
+	} else {
+		res->out_lo_s = 0;
+		res->out_hi_s = 0;
+	}
+	if (res->out_of_bed_s < res->out_lo_s - JSON_HOURS_S ||
+	    res->out_of_bed_s > res->out_hi_s + JSON_HOURS_S)
+		res->in_bed_ok = 0;
+	index = e->summary_in_bed > 0 ?
+	    (double)e->summary_plm / e->summary_in_bed : 0;
+	/* plm_index to 0.1, hours_in_bed to 0.001 h */
+	if (fabs(e->summary_index - index) > 0.05 + 0.001 * index /
+	    (e->summary_in_bed > 0 ? e->summary_in_bed : 1) + 1e-6)
+		res->in_bed_ok = 0;
+}
+
+static void
+score_night(struct truth *t, const struct events *e,
     struct result *res)
 {
 	res->hours = (t->end - t->start) / 3600;
@@ -666,15 +882,31 @@ score_night(const struct truth *t, const struct events *e,
 	res->mount = t->mount;
 	res->noise = t->noise;
 	match_lms(&t->lm, &e->lm, res);
+	if (t->two_legs) {
+		struct marks merged;
+
+		bilateral_marks(&t->plm_input, &merged);
+		free(t->plm_input.v);
+		t->plm_input = merged;
+	}
 	res->plm_truth = truth_plm_count(&t->plm_input);
 	res->plm_det = e->plm_count;
 	if (!e->have_summary)
 		res->summary = "none";
 	else
 		res->summary = e->summary_plm == e->plm_count ? "ok" : "DIFF";
+	score_in_bed(t, e, res);
 	score_cramps(t, e, res);
 	res->body_truth = t->body.n;
 	res->body_det = e->body.n;
+	if (t->have_sit) {
+		res->sit = e->have_sit ? 1 : -1;
+		res->sit_plm_truth = truth_sit_plm(t, &res->sit_lm_truth);
+		res->sit_lm_det = e->sit_lm;
+		res->sit_plm_det = e->sit_plm;
+		res->sit_valid = e->sit_valid && fabs(e->sit_start -
+		    t->sit_start) < 0.001;
+	}
 }
 
 /* ---- Output ---- */
@@ -683,20 +915,31 @@ static void
 print_header(void)
 {
 	printf("%-16s %5s %4s %-8s %6s | %5s %5s %4s %4s %5s %5s %5s |"
-	    " %6s %6s | %5s %5s %6s %4s | %5s %5s %5s %5s | %4s %4s\n",
+	    " %6s %6s | %5s %5s %6s %4s | %5s %5s %5s %5s | %4s %4s |"
+	    " %5s %5s %5s %5s\n",
 	    "night", "hours", "rate", "mount", "noise",
 	    "lm", "tp", "fp", "fn", "prec", "rec", "f1",
 	    "on_ms", "off_ms",
 	    "plm", "det", "err%", "sum",
 	    "cramp", "found", "false", "early",
-	    "body", "det");
+	    "body", "det", "sitlm", "det", "sitpl", "det");
 }
 
 static void
 print_row(const struct result *r)
 {
-	char err[16];
+	char err[16], sit[40];
 
+	if (r->sit == 0)
+		snprintf(sit, sizeof sit, "%5s %5s %5s %5s", "-", "-", "-",
+		    "-");
+	else if (r->sit < 0)
+		snprintf(sit, sizeof sit, "%5ld %5s %5ld %5s", r->sit_lm_truth,
+		    "none", r->sit_plm_truth, "none");
+	else
+		snprintf(sit, sizeof sit, "%5ld %5ld %5ld %5ld",
+		    r->sit_lm_truth, r->sit_lm_det, r->sit_plm_truth,
+		    r->sit_plm_det);
 	if (r->plm_truth > 0)
 		snprintf(err, sizeof err, "%+.1f", 100.0 *
 		    (double)(r->plm_det - r->plm_truth) / (double)r->plm_truth);
@@ -704,19 +947,21 @@ print_row(const struct result *r)
 		snprintf(err, sizeof err, "%s", r->plm_det ? "inf" : "0.0");
 	printf("%-16s %5.2f %4ld %-8s %6.4f | %5zu %5zu %4zu %4zu %5.3f %5.3f "
 	    "%5.3f | %6.0f %6.0f | %5ld %5ld %6s %4s | %5zu %5zu %5zu %5zu |"
-	    " %4zu %4zu\n",
+	    " %4zu %4zu | %s\n",
 	    r->name, r->hours, r->rate, r->mount, r->noise,
 	    r->lm_truth, r->tp, r->fp, r->fn, r->precision, r->recall, r->f1,
 	    r->onset_ms, r->offset_ms,
 	    r->plm_truth, r->plm_det, err, r->summary,
 	    r->cramp_truth, r->cramp_found, r->cramp_false, r->cramp_early,
-	    r->body_truth, r->body_det);
+	    r->body_truth, r->body_det, sit);
 }
 
 /* The bars of --check; prints each miss on stderr. */
 static int
-check_night(const struct result *r)
+check_night(const struct result *r, double cramp_noise_max)
 {
+	int cramps_due = r->noise <= cramp_noise_max;
+
 	int failed = 0;
 
 	if (r->f1 < LM_F1_MIN) {
@@ -738,7 +983,14 @@ check_night(const struct result *r)
 		    r->plm_det);
 		failed = 1;
 	}
-	if (r->cramp_found < r->cramp_truth) {
+	if (!r->in_bed_ok) {
+		fprintf(stderr, "score: %s: night_summary leaves %.0f s out of "
+		    "bed (truth: %.0f-%.0f s), or its plm_index is not PLMs "
+		    "per hour in bed\n", r->name, r->out_of_bed_s, r->out_lo_s,
+		    r->out_hi_s);
+		failed = 1;
+	}
+	if (cramps_due && r->cramp_found < r->cramp_truth) {
 		fprintf(stderr, "score: %s: %zu of %zu cramps missed\n",
 		    r->name, r->cramp_truth - r->cramp_found, r->cramp_truth);
 		failed = 1;
@@ -750,10 +1002,25 @@ check_night(const struct result *r)
 		    ONSET_MS_MAX, OFFSET_MS_MAX);
 		failed = 1;
 	}
-	if (r->cramp_early < r->cramp_found) {
+	if (cramps_due && r->cramp_early < r->cramp_found) {
 		fprintf(stderr, "score: %s: %zu cramps announced (cramp_start) "
 		    "only after they ended\n", r->name,
 		    r->cramp_found - r->cramp_early);
+		failed = 1;
+	}
+	if (r->sit < 0) {
+		fprintf(stderr, "score: %s: no sit_result\n", r->name);
+		failed = 1;
+	} else if (r->sit > 0 && (!r->sit_valid ||
+	    fabs((double)(r->sit_plm_det - r->sit_plm_truth)) >
+	    PLM_ERR_MAX * (double)r->sit_plm_truth ||
+	    fabs((double)(r->sit_lm_det - r->sit_lm_truth)) >
+	    PLM_ERR_MAX * (double)r->sit_lm_truth)) {
+		fprintf(stderr, "score: %s: immobilization test %s, %ld LMs "
+		    "and %ld PLMs (truth %ld and %ld)\n", r->name,
+		    r->sit_valid ? "valid" : "NOT valid or not at its time",
+		    r->sit_lm_det, r->sit_plm_det, r->sit_lm_truth,
+		    r->sit_plm_truth);
 		failed = 1;
 	}
 	if (r->cramp_false > 0) {
@@ -803,7 +1070,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: score --truth FILE --events FILE "
-	    "[--name LABEL] [--header] [--check]\n"
+	    "[--name LABEL] [--header]\n"
+	    "             [--check [--cramp-noise-max G]]\n"
 	    "       score --header\n");
 	exit(EX_USAGE);
 }
@@ -817,6 +1085,7 @@ main(int argc, char *argv[])
 		{ "name",	required_argument, NULL, 'n' },
 		{ "header",	no_argument,	   NULL, 'H' },
 		{ "check",	no_argument,	   NULL, 'c' },
+		{ "cramp-noise-max", required_argument, NULL, 'm' },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -826,6 +1095,8 @@ main(int argc, char *argv[])
 	struct result res;
 	char *auto_name = NULL;
 	int c, header = 0, check = 0, failed = 0;
+	double cramp_noise_max = INFINITY;
+	char *end;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -843,6 +1114,16 @@ main(int argc, char *argv[])
 			break;
 		case 'c':
 			check = 1;
+			break;
+		case 'm':
+			errno = 0;
+			cramp_noise_max = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !(cramp_noise_max >= 0)) {
+				fprintf(stderr, "score: --cramp-noise-max: '%s' "
+				    "is not a noise level in g\n", optarg);
+				return EX_USAGE;
+			}
 			break;
 		default:
 			usage();
@@ -876,7 +1157,7 @@ main(int argc, char *argv[])
 	if (!e.have_summary)
 		fprintf(stderr, "score: %s: no night_summary event\n", name);
 	if (check)
-		failed = check_night(&res);
+		failed = check_night(&res, cramp_noise_max);
 
 	free(auto_name);
 	truth_free(&t);

@@ -21,6 +21,12 @@
 #define MPU_FIFO_R_W		0x74
 #define MPU_WHO_AM_I		0x75
 
+/* BME280 */
+#define BME_RESET		0xe0
+#define BME_STATUS		0xf3
+#define BME_CTRL_MEAS		0xf4
+#define BME_CONFIG		0xf5
+
 /* ADXL345 */
 #define ADXL_DEVID		0x00
 #define ADXL_BW_RATE		0x2c
@@ -85,6 +91,14 @@ reg_read(struct model_dev *d, uint8_t r)
 			return v;
 		}
 		break;
+	case MODEL_BME280:
+		if (r == BME_STATUS && d->bme_nvm_busy > 0) {
+			d->bme_nvm_busy--;
+			return d->reg[r] | 0x01;
+		}
+		if (r == BME_RESET)
+			return 0;
+		break;
 	case MODEL_ADXL345:
 		switch (r) {
 		case ADXL_INT_SOURCE:
@@ -109,10 +123,19 @@ reg_read(struct model_dev *d, uint8_t r)
 	return d->reg[r];
 }
 
-/* The ADXL345 moves its FIFO on once a read of the data is over. */
+/*
+ * The ADXL345 moves its FIFO on once a read of the data is over; an
+ * MPU-6050 may take a sample between the count read and the drain.
+ */
 static void
 read_done(struct model_dev *d, uint8_t first, size_t len)
 {
+	if (d->chip == MODEL_MPU6050 && d->race_n > 0 &&
+	    first <= MPU_FIFO_COUNTL && first + len > MPU_FIFO_COUNTL) {
+		for (; d->race_n > 0; d->race_n--, d->race_x++)
+			(void)model_mpu_push(d, d->race_x, -d->race_x, 16384);
+		return;
+	}
 	if (d->chip != MODEL_ADXL345 || d->fifo_len == 0)
 		return;
 	if (first + len <= ADXL_DATAX0 || first > ADXL_DATAZ1)
@@ -142,6 +165,20 @@ reg_write(struct model_dev *d, uint8_t r, uint8_t v)
 		    r == MPU_FIFO_COUNTH || r == MPU_FIFO_COUNTL)
 			return;		/* read-only */
 	}
+	if (d->chip == MODEL_BME280) {
+		if (r == BME_RESET && v == 0xb6) {
+			d->reg[0xf2] = 0;		/* ctrl_hum */
+			d->reg[BME_CTRL_MEAS] = 0;
+			d->reg[BME_CONFIG] = 0;
+			d->bme_resets++;
+			return;
+		}
+		/* The datasheet: may be ignored in normal mode; it is. */
+		if (r == BME_CONFIG && (d->reg[BME_CTRL_MEAS] & 3) == 3)
+			return;
+		if (r == BME_RESET || r == 0xd0 || r == BME_STATUS)
+			return;
+	}
 	if (d->chip == MODEL_ADXL345) {
 		if (r == ADXL_FIFO_CTL && (v & 0xc0) == 0) {
 			d->fifo_len = 0;
@@ -150,6 +187,10 @@ reg_write(struct model_dev *d, uint8_t r, uint8_t v)
 		if (r == ADXL_DEVID || r == ADXL_INT_SOURCE ||
 		    r == ADXL_FIFO_STATUS)
 			return;
+		d->reg[r] = v;
+		for (; d->race_n > 0; d->race_n--, d->race_x++)
+			(void)model_adxl_push(d, d->race_x, -d->race_x, 0);
+		return;
 	}
 	d->reg[r] = v;
 }
@@ -159,6 +200,10 @@ m_select(struct i2c_bus *b, int addr)
 {
 	if (addr < 0x03 || addr > 0x77) {
 		errno = EINVAL;
+		return -1;
+	}
+	if (addr == ((struct model_i2c *)b->priv)->busy_addr) {
+		errno = EBUSY;
 		return -1;
 	}
 	b->addr = addr;
@@ -385,6 +430,9 @@ model_i2c_add(struct model_i2c *m, int addr, enum model_chip chip)
 	case MODEL_SHT3X:
 		d->sht_status = 0x8010;	/* alert pending, reset seen */
 		break;
+	case MODEL_BME280:
+		d->reg[0xd0] = 0x60;
+		break;
 	case MODEL_PLAIN:
 		break;
 	}
@@ -435,9 +483,13 @@ model_adxl_push(struct model_dev *d, int x, int y, int z)
 	int v[3] = { x, y, z }, i;
 	uint8_t *e;
 
-	if (!(d->reg[ADXL_POWER_CTL] & 0x08) ||
-	    (d->reg[ADXL_FIFO_CTL] & 0xc0) == 0)
+	if (!(d->reg[ADXL_POWER_CTL] & 0x08))
 		return 0;
+	/* Bypass: the data registers alone, overwritten. */
+	if ((d->reg[ADXL_FIFO_CTL] & 0xc0) == 0 && d->fifo_len > 0) {
+		d->fifo_len = 0;
+		d->overrun = 1;
+	}
 	if (model_adxl_entries(d) == ADXL_ENTRIES) {
 		memmove(d->fifo, d->fifo + ADXL_ENTRY,
 		    d->fifo_len - ADXL_ENTRY);

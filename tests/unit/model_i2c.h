@@ -2,7 +2,8 @@
  * An in-process I2C bus for the chip drivers' unit tests: a 256-byte
  * register file per address, like the kernel's i2c-stub, plus what the
  * drivers rely on beyond plain memory: the MPU-6050's and the ADXL345's
- * FIFOs, the SHT3x's commands and CRCs, and injected faults.
+ * FIFOs, the SHT3x's commands and CRCs, the BME280's reset and config,
+ * and injected faults.
  */
 #ifndef LEGWATCH_MODEL_I2C_H
 #define LEGWATCH_MODEL_I2C_H
@@ -10,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../sensors/i2c.h"
+#include "sensors/i2c.h"
 
 enum model_chip {
-	MODEL_PLAIN,		/* registers only (a BME280, i2c-stub) */
+	MODEL_PLAIN,		/* registers only (i2c-stub) */
+	MODEL_BME280,
 	MODEL_MPU6050,
 	MODEL_ADXL345,
 	MODEL_SHT3X,
@@ -30,6 +32,15 @@ struct model_dev {
 	uint8_t		 fifo[MODEL_FIFO_BYTES];
 	size_t		 fifo_len;
 	int		 overrun;	/* ADXL345 */
+	/*
+	 * Samples the chip takes at the worst moment (x counting up from
+	 * race_x, as the tests' pushes do), each once: an MPU-6050's right
+	 * after FIFO_COUNT is read, before the driver drains; an
+	 * ADXL345's right after the driver's next register write.
+	 */
+	int		 race_n, race_x;
+	/* BME280: status reads that still show the NVM copy after a reset */
+	int		 bme_nvm_busy, bme_resets;
 	/* SHT3x */
 	uint16_t	 sht_temp, sht_hum, sht_status;
 	int		 sht_bad_crc;	/* 1: temperature's, 2: humidity's */
@@ -45,6 +56,7 @@ struct model_i2c {
 	int			fail_n;	/* the next fail_n transfers fail */
 	int			fail_errno;
 	int			fail_skip;	/* after this many good ones */
+	int			busy_addr;	/* a kernel driver holds it */
 	unsigned long		transfers;
 };
 
@@ -61,7 +73,9 @@ void		 model_i2c_fail_after(struct model_i2c *m, int skip, int n,
 /*
  * One accelerometer sample taken by the chip, if it is measuring into
  * its FIFO (1), or not (0).  A full FIFO loses its oldest data and
- * flags the overflow the way the chip does.
+ * flags the overflow the way the chip does; an ADXL345 in bypass mode
+ * keeps the newest sample alone and flags the overrun when it replaces
+ * one not read.
  */
 int		 model_mpu_push(struct model_dev *d, int x, int y, int z);
 int		 model_adxl_push(struct model_dev *d, int x, int y, int z);

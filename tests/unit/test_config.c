@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/config.h"
+#include "daemon/config.h"
 
 #define EXAMPLE	"conf/legwatchd.conf"
 
@@ -143,6 +143,10 @@ test_mistakes_name_line_and_option(void **state)
 		    ":1: mattress.offset_k: must be below onset_k" },
 		{ "plm = { imi_min_s = 50.0; imi_max_s = 40.0; };\n",
 		    ":1: plm.imi_min_s: must be below imi_max_s" },
+		{ "sensors = (\n { name = \"a\"; type = \"adxl345\";\n rate_hz = 400; } );\n",
+		    ":3: sensors.a.rate_hz: 400 Hz is more than an ADXL345 "
+		    "can send over a 100 kHz I2C bus (the Raspberry Pi's): at "
+		    "most 200" },
 	};
 	static struct config c;
 	char err[CONFIG_ERR_MAX];
@@ -180,7 +184,7 @@ test_values_arrive(void **state)
 	assert_string_equal(c.device_id, "guest-room");
 	assert_int_equal(c.nsensors, 2);
 	assert_int_equal(c.sensors[0].mount, MOUNT_MATTRESS);
-	assert_true(c.sensors[1].speed == 2.0);
+	assert_true(config_replay(&c.sensors[1])->speed == 2.0);
 	assert_true(c.sensors[1].axis[1] == -1.0 && c.sensors[1].axis[0] == 0);
 	assert_true(c.leg.move.onset_k == 8.0);
 	assert_int_equal(c.night_start_min, 23 * 60 + 15);

@@ -23,9 +23,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/config.h"
-#include "../../daemon/fleet.h"
-#include "../../daemon/pipeline.h"
+#include "daemon/config.h"
+#include "daemon/fleet.h"
+#include "daemon/pipeline.h"
 #include "model_i2c.h"
 
 #define RATE		50
@@ -125,17 +125,15 @@ static struct rig *
 rig_new(void)
 {
 	struct rig *r = calloc(1, sizeof(*r));
+	struct accel_settings *accel;
 	struct plm_params plm;
 	char err[256];
 
 	assert_non_null(r);
 	config_defaults(&r->conf);
-	snprintf(r->conf.sensors[0].name, CONFIG_NAME_MAX, "ankle");
-	r->conf.sensors[0].type = SENSOR_MPU6050;
-	r->conf.sensors[0].bus = 1;
-	r->conf.sensors[0].rate_hz = RATE;
-	r->conf.sensors[0].range_g = 2;
-	r->conf.sensors[0].gpio_line = -1;
+	assert_non_null(accel = config_sensor_init(&r->conf.sensors[0],
+	    "ankle", "mpu6050"));
+	accel->rate_hz = RATE;
 	r->conf.nsensors = 1;
 	r->src.name = "ankle";
 	r->src.kind = SOURCE_ACCEL;

@@ -9,6 +9,10 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,12 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/config.h"
-#include "../../daemon/fleet.h"
+#include "daemon/config.h"
+#include "daemon/fleet.h"
+#include "daemon/worker.h"
 #include "model_i2c.h"
 
 #define MPU_USER_CTRL	0x6a
@@ -97,21 +103,17 @@ static struct rig *
 rig_new(void)
 {
 	struct rig *r = calloc(1, sizeof(*r));
+	struct ds18b20_settings *w1;
 	char cmd[200], err[256];
 
 	assert_non_null(r);
 	config_defaults(&r->conf);
-	snprintf(r->conf.sensors[ANKLE].name, CONFIG_NAME_MAX, "ankle");
-	r->conf.sensors[ANKLE].type = SENSOR_MPU6050;
-	r->conf.sensors[ANKLE].bus = 1;
-	r->conf.sensors[ANKLE].rate_hz = 50;
-	r->conf.sensors[ANKLE].range_g = 2;
-	r->conf.sensors[ANKLE].gpio_line = -1;
-	snprintf(r->conf.sensors[ROOM].name, CONFIG_NAME_MAX, "room");
-	r->conf.sensors[ROOM].type = SENSOR_DS18B20;
-	r->conf.sensors[ROOM].interval_s = 1;
-	r->conf.sensors[ROOM].gpio_line = -1;
-	snprintf(r->conf.sensors[ROOM].w1_device, 32, "28-00000a1b2c3d");
+	assert_non_null(config_sensor_init(&r->conf.sensors[ANKLE], "ankle",
+	    "mpu6050"));
+	assert_non_null(w1 = config_sensor_init(&r->conf.sensors[ROOM],
+	    "room", "ds18b20"));
+	w1->interval_s = 1;
+	snprintf(w1->w1_device, sizeof(w1->w1_device), "28-00000a1b2c3d");
 	r->conf.nsensors = 2;
 
 	snprintf(r->root, sizeof(r->root), "/tmp/legwatch-fleet.XXXXXX");
@@ -119,7 +121,7 @@ rig_new(void)
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/sys/bus/w1/devices", r->root);
 	assert_int_equal(system(cmd), 0);
 	snprintf(r->dev, sizeof(r->dev), "%s/sys/bus/w1/devices/%s", r->root,
-	    r->conf.sensors[ROOM].w1_device);
+	    w1->w1_device);
 	put_temperature(r, "21437\n");
 
 	model_i2c_init(&r->m);
@@ -144,6 +146,24 @@ rig_free(struct rig *r)
 	free(r);
 }
 
+/*
+ * The thermometer's read went to a worker: waits until it is back, so
+ * that the next service takes it, as the loop would when the worker's
+ * fd woke it.
+ */
+static void
+settle(void)
+{
+	struct pollfd pfd;
+
+	while (worker_busy()) {
+		pfd.fd = worker_fd();
+		pfd.events = POLLIN;
+		assert_true(poll(&pfd, 1, 5000) == 1);
+		worker_readable();
+	}
+}
+
 /* Services the fleet at mono time t (Unix time 1.8e9 + t). */
 static void
 service(struct rig *r, double t)
@@ -165,6 +185,7 @@ service(struct rig *r, double t)
 			    (int)(n % 5) - 2, 16384 + (int)(n % 11) - 5);
 	r->chip_t = t;
 	fleet_service(&r->f, &c, NULL, 0);
+	settle();
 	if (r->f.m[ANKLE].open && !r->was_open)
 		r->setups++;
 	r->was_open = r->f.m[ANKLE].open;
@@ -504,6 +525,122 @@ test_thermometer_always_bad(void **state)
 	rig_free(r);
 }
 
+/*
+ * A DS18B20 whose read takes 750 ms, as the kernel's w1_therm converts
+ * inside it: here its temperature file is a FIFO that a thread fills
+ * that late after each open.  Beside it an ADXL345 at 50 Hz, whose
+ * 32-sample FIFO holds 0.64 s, is served in real time: with the read on
+ * the loop, every reading would overflow it.
+ */
+#define SLOW_READ_S	0.75
+
+static volatile int slow_stop;
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *
+slow_thermometer(void *arg)
+{
+	const char *path = arg;
+	struct timespec late = { 0, (long)(SLOW_READ_S * 1e9) };
+	struct timespec nap = { 0, 5000000 };
+	ssize_t n;
+	int fd;
+
+	while (!slow_stop) {
+		/* No reader yet: ENXIO. */
+		if ((fd = open(path, O_WRONLY | O_NONBLOCK)) == -1) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		nanosleep(&late, NULL);
+		n = write(fd, "21437\n", 6);	/* EPIPE: a reader gone */
+		(void)n;
+		close(fd);
+		nanosleep(&nap, NULL);	/* the reader closes its end */
+	}
+	return NULL;
+}
+
+static void
+test_slow_thermometer_stalls_nothing(void **state)
+{
+	static struct config conf;
+	struct ds18b20_settings *w1;
+	struct model_i2c m;
+	struct model_dev *adxl;
+	struct fleet f;
+	struct rig r;
+	struct pollfd pfd;
+	pthread_t tid;
+	char root[64], dev[200], fifo[240], cmd[300], err[256];
+	double t0, t;
+	long pushed = 0, n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	config_defaults(&conf);
+	assert_non_null(config_sensor_init(&conf.sensors[ANKLE], "ankle",
+	    "adxl345"));
+	assert_non_null(w1 = config_sensor_init(&conf.sensors[ROOM], "room",
+	    "ds18b20"));
+	w1->interval_s = 1;
+	snprintf(w1->w1_device, sizeof(w1->w1_device), "28-00000a1b2c3d");
+	conf.nsensors = 2;
+	snprintf(root, sizeof(root), "/tmp/legwatch-fleet.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(dev, sizeof(dev), "%s/sys/bus/w1/devices/%s", root,
+	    w1->w1_device);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", dev);
+	assert_int_equal(system(cmd), 0);
+	snprintf(fifo, sizeof(fifo), "%s/temperature", dev);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	model_i2c_init(&m);
+	assert_non_null(adxl = model_i2c_add(&m, 0x53, MODEL_ADXL345));
+	if (fleet_init(&f, &conf, NULL, on_sample, on_fault, &r, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	f.m[ANKLE].s.i2c = &m.bus;
+	f.m[ROOM].s.sysfs_root = root;
+	slow_stop = 0;
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pthread_create(&tid, NULL, slow_thermometer, fifo),
+	    0);
+
+	/* Four seconds of the loop: the chip samples as time goes. */
+	t0 = mono();
+	while ((t = mono() - t0) < 4.0) {
+		struct sensor_clock c = { 1800000000.0 + t, 10 + t };
+
+		for (n = lround(t * 50); pushed < n; pushed++)
+			model_adxl_push(adxl, (int)(pushed % 7) - 3,
+			    (int)(pushed % 5) - 2, 256 + (int)(pushed % 11));
+		fleet_service(&f, &c, NULL, 0);
+		pfd.fd = worker_fd();
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 20) == 1)
+			worker_readable();
+	}
+	assert_int_equal(f.m[ANKLE].s.overflows, 0);
+	assert_true(r.samples[ANKLE] >= 150);
+	/* The readings came: one a second, each 0.75 s after its start. */
+	assert_true(r.samples[ROOM] >= 2);
+	assert_int_equal(r.nrep, 0);
+	fleet_close(&f);
+	slow_stop = 1;
+	pthread_join(tid, NULL);
+	settle();	/* a read dropped while out */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -521,6 +658,7 @@ main(void)
 		cmocka_unit_test(test_quiet_chip_is_not_frozen),
 		cmocka_unit_test(test_w1_device_vanishes),
 		cmocka_unit_test(test_thermometer_always_bad),
+		cmocka_unit_test(test_slow_thermometer_stalls_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * The hydration reminder scheduler (DESIGN 4.4) through whole simulated
+ * The hydration reminder scheduler (design.md 4.4) through whole simulated
  * days: exact wall and monotonic times, a tick every 1 or 10 s, Berlin's
  * calendar with its DST changes.
  */
@@ -14,7 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "../../daemon/hydration.h"
+#include "daemon/hydration.h"
 
 #define MIN		60.0
 #define HOUR		3600.0

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/leg.h"
+#include "daemon/leg.h"
 
 #define RATE	50.0
 #define T0	1795000000.0
@@ -127,6 +127,8 @@ test_leg_movement_times(void **state)
 	finish(&s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.items[0].kind, LEG_LM);
+	assert_int_equal(s.items[0].posture_change, 0);
+	assert_true(s.leg.upright_s == 0);
 	assert_true(fabs(s.items[0].start - (T0 + 60.0)) <= 0.25);
 	assert_true(fabs(s.items[0].end - (T0 + 62.0)) <= 0.25);
 	/* Known soon after the offset rule's 0.5 s of quiet. */
@@ -161,29 +163,63 @@ test_noise_alone_is_quiet(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* Rolls the leg about the shin by deg in `seconds`, as turning over. */
 static void
-test_turning_over_is_a_body_movement(void **state)
+roll_over(struct sig *s, double seconds, double deg)
+{
+	double start = s->t, roll0 = s->roll;
+
+	while (s->t < start + seconds - 1e-9) {
+		double x = (s->t - start) / seconds;
+
+		sample(s, s->pitch, roll0 + deg * DEG * x,
+		    0.2 * sin(2 * M_PI * 3 * s->t));
+	}
+	s->roll = roll0 + deg * DEG;
+}
+
+/* WASM 2016 goes by duration: a turn of 0.5-10 s is a leg movement. */
+static void
+check_turn(double seconds, double deg, enum leg_item_kind want, int posture)
 {
 	struct sig s;
-	double start, roll0;
 
-	(void)state;
 	sig_init(&s, 0.004);
 	rest(&s, 60);
-	start = s.t;
-	roll0 = s.roll;
-	while (s.t < start + 4.0) {	/* roll onto the side */
-		double x = (s.t - start) / 4.0;
-
-		sample(&s, 0, roll0 + 90 * DEG * x,
-		    0.2 * sin(2 * M_PI * 3 * s.t));
-	}
-	s.roll = roll0 + 90 * DEG;
+	roll_over(&s, seconds, deg);
 	rest(&s, 60);
 	finish(&s);
-	assert_int_equal(s.n, 1);
-	assert_int_equal(s.items[0].kind, LEG_BODY);
+	if (s.n != 1)
+		fail_msg("%.1f s, %.0f deg: %d items", seconds, deg, s.n);
+	if (s.items[0].kind != want)
+		fail_msg("%.1f s, %.0f deg: kind %d, %.3f..%.3f", seconds, deg,
+		    s.items[0].kind, s.items[0].start - T0,
+		    s.items[0].end - T0);
+	assert_int_equal(s.items[0].posture_change, posture);
 	assert_int_equal(count(&s, LEG_CRAMP), 0);
+}
+
+static void
+test_turning_over_is_a_leg_movement_up_to_10_s(void **state)
+{
+	(void)state;
+	check_turn(4.0, 90, LEG_LM, 1);		/* onto the side */
+	check_turn(1.0, 60, LEG_LM, 1);		/* a quick one */
+	check_turn(9.0, 180, LEG_LM, 1);	/* a slow one, onto the front */
+	check_turn(3.0, 20, LEG_LM, 1);		/* just past turn_deg */
+	check_turn(3.0, 10, LEG_LM, 0);		/* short of it */
+	/* Near the limits: the same rule as any other movement. */
+	check_turn(0.7, 45, LEG_LM, 1);
+	check_turn(9.6, 90, LEG_LM, 1);
+}
+
+static void
+test_turning_over_longer_is_a_body_movement(void **state)
+{
+	(void)state;
+	check_turn(10.5, 90, LEG_BODY, 0);
+	check_turn(11.0, 90, LEG_BODY, 0);
+	check_turn(25.0, 180, LEG_BODY, 0);
 }
 
 /* After a minute at rest the foot is forced down 35 degrees in 0.4 s. */
@@ -223,6 +259,199 @@ test_cramp_with_tremor(void **state)
 	assert_true(s.items[0].time < T0 + start + 15);
 	assert_true(fabs(s.items[1].start - (T0 + start)) <= 0.3);
 	assert_true(fabs(s.items[1].end - (T0 + start + 45)) <= 1.0);
+}
+
+/*
+ * A long turn over whose end slows into a near hold, still shaking: the
+ * orientation settles gently, with no contraction's jump into it.
+ */
+static void
+test_slow_end_of_a_turn_is_no_cramp(void **state)
+{
+	struct sig s;
+	double start, x, roll;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	start = s.t;
+	while (s.t < start + 30) {	/* 90 degrees, easing out */
+		x = (s.t - start) / 18;
+		roll = x < 1 ? 90 * (1 - (1 - x) * (1 - x)) : 90;
+		sample(&s, 0, roll * DEG, (x < 0.6 ? 0.2 : 0.03) *
+		    sin(2 * M_PI * 7 * s.t));
+	}
+	s.roll = 90 * DEG;
+	rest(&s, 60);
+	finish(&s);
+	assert_int_equal(count(&s, LEG_CRAMP_START), 0);
+	assert_int_equal(count(&s, LEG_CRAMP), 0);
+	assert_int_equal(count(&s, LEG_BODY), 1);
+}
+
+/* The foot forced down from where it is now, by 35 degrees in 0.4 s. */
+static void
+contract(struct sig *s)
+{
+	double start = s->t, from = s->pitch;
+
+	while (s->t < start + 0.4)
+		sample(s, from + 35 * DEG * (s->t - start) / 0.4, s->roll, 0);
+	s->pitch = from + 35 * DEG;
+}
+
+/* Held with tremor for `seconds`, stretched, then lying still. */
+static void
+hold_and_stretch(struct sig *s, double seconds)
+{
+	double start = s->t;
+
+	while (s->t < start + seconds)
+		sample(s, s->pitch, s->roll, 0.03 * sin(2 * M_PI * 7 * s->t));
+	start = s->t;
+	while (s->t < start + 15)
+		sample(s, 30 * DEG * sin(0.7 * s->t), s->roll,
+		    0.3 * sin(2 * M_PI * 1.3 * s->t));
+	s->pitch = 0;
+	rest(s, 60);
+}
+
+static void
+check_one_cramp(const struct sig *s, double from)
+{
+	if (count(s, LEG_CRAMP) != 1 || count(s, LEG_CRAMP_START) != 1) {
+		int i;
+
+		for (i = 0; i < s->n; i++)
+			print_message("kind %d %.2f..%.2f\n", s->items[i].kind,
+			    s->items[i].start - T0, s->items[i].end - T0);
+		fail_msg("%d cramps", count(s, LEG_CRAMP));
+	}
+	assert_int_equal(count(s, LEG_LM), 0);
+	assert_int_equal(count(s, LEG_BODY), 0);
+	assert_true(fabs(s->items[1].start - (T0 + from)) <= 0.5);
+}
+
+/* A restless movement, and the cramp seizes the leg as it ends. */
+static void
+test_cramp_during_a_movement(void **state)
+{
+	struct sig s;
+	double from;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	from = s.t;
+	flex(&s, 1.5, 15, 0.05);
+	contract(&s);
+	hold_and_stretch(&s, 30);
+	finish(&s);
+	check_one_cramp(&s, from);
+}
+
+/* Turning onto the side, and the cramp comes at the end of it. */
+static void
+test_cramp_after_turning_over(void **state)
+{
+	struct sig s;
+	double from;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	from = s.t;
+	roll_over(&s, 3, 80);
+	contract(&s);
+	hold_and_stretch(&s, 30);
+	finish(&s);
+	check_one_cramp(&s, from);
+}
+
+/* The cramp passes by itself: the foot stays down, then rests. */
+static void
+test_cramp_then_lying_still(void **state)
+{
+	struct sig s;
+	double from;
+
+	(void)state;
+	from = forced_down(&s);
+	s.pitch = 35 * DEG;
+	while (s.t < from + 25)
+		sample(&s, s.pitch, 0, 0.03 * sin(2 * M_PI * 7 * s.t));
+	rest(&s, 120);
+	finish(&s);
+	check_one_cramp(&s, from);
+	/* Over once still: not stretched out to the end of the data. */
+	assert_true(s.items[1].end - (T0 + from) < 30);
+}
+
+/* The cramp wakes the person, who gets up and walks it off. */
+static void
+test_cramp_then_walking(void **state)
+{
+	struct sig s;
+	double from, start;
+
+	(void)state;
+	from = forced_down(&s);
+	s.pitch = 35 * DEG;
+	while (s.t < from + 20)		/* held, with tremor */
+		sample(&s, s.pitch, 0, 0.03 * sin(2 * M_PI * 7 * s.t));
+	start = s.t;
+	while (s.t < start + 6)		/* sitting up, legs down */
+		sample(&s, (35 + 55 * (s.t - start) / 6) * DEG, 0,
+		    0.2 * sin(2 * M_PI * 2 * s.t));
+	while (s.t < start + 90)	/* walking */
+		sample(&s, 90 * DEG, 0, 0.5 * sin(2 * M_PI * 2 * s.t));
+	start = s.t;
+	while (s.t < start + 8)		/* lying down again */
+		sample(&s, 90 * DEG * (1 - (s.t - start) / 8), 0,
+		    0.2 * sin(2 * M_PI * 2 * s.t));
+	s.pitch = 0;
+	rest(&s, 120);
+	finish(&s);
+	check_one_cramp(&s, from);
+	/* The walk belongs to it, up to lying still again. */
+	if (!(s.items[1].end > T0 + start - 2 &&
+	    s.items[1].end < T0 + start + 12))
+		fail_msg("the cramp ends %.1f s after it began",
+		    s.items[1].end - (T0 + from));
+}
+
+/*
+ * Restless legs: kicks, flexions, a foot that shifts and settles, a
+ * fidget that leaves the foot turned; none of it is a cramp, and the
+ * short ones are leg movements.
+ */
+static void
+test_restless_movements_are_no_cramp(void **state)
+{
+	static const struct {
+		double	seconds, deg, vib;
+	} kicks[] = {
+		{ 1.0, 30, 0.10 }, { 2.5, 20, 0.05 }, { 4.0, 40, 0.20 },
+		{ 0.8, 15, 0.30 }, { 6.0, 25, 0.05 }, { 1.5, 35, 0.10 },
+	};
+	struct sig s;
+	size_t i;
+
+	(void)state;
+	sig_init(&s, 0.004);
+	rest(&s, 60);
+	for (i = 0; i < sizeof(kicks) / sizeof(kicks[0]); i++) {
+		flex(&s, kicks[i].seconds, kicks[i].deg, kicks[i].vib);
+		rest(&s, 20);
+	}
+	roll_over(&s, 2.0, 30);		/* the foot left turned */
+	rest(&s, 20);
+	roll_over(&s, 1.5, -30);	/* and back */
+	rest(&s, 60);
+	finish(&s);
+	assert_int_equal(count(&s, LEG_CRAMP), 0);
+	assert_int_equal(count(&s, LEG_CRAMP_START), 0);
+	assert_int_equal(count(&s, LEG_LM), 8);
 }
 
 static void
@@ -266,6 +495,13 @@ test_getting_up_is_one_body_movement(void **state)
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.items[0].kind, LEG_BODY);
 	assert_true(s.items[0].end - s.items[0].start > 190);
+	/*
+	 * Out of bed: the shin within 25 degrees of vertical from 5.8 s into
+	 * sitting up until 2.8 s into lying down, 187 s, less the posture's
+	 * smoothing and what the steps shake off it.
+	 */
+	if (!(s.leg.upright_s > 170 && s.leg.upright_s < 192))
+		fail_msg("out of bed %.1f s", s.leg.upright_s);
 }
 
 /*
@@ -358,8 +594,15 @@ main(void)
 		cmocka_unit_test(test_leg_movement_times),
 		cmocka_unit_test(test_twitch_is_ignored),
 		cmocka_unit_test(test_noise_alone_is_quiet),
-		cmocka_unit_test(test_turning_over_is_a_body_movement),
+		cmocka_unit_test(test_turning_over_is_a_leg_movement_up_to_10_s),
+		cmocka_unit_test(test_turning_over_longer_is_a_body_movement),
+		cmocka_unit_test(test_slow_end_of_a_turn_is_no_cramp),
+		cmocka_unit_test(test_cramp_during_a_movement),
+		cmocka_unit_test(test_cramp_after_turning_over),
+		cmocka_unit_test(test_cramp_then_lying_still),
 		cmocka_unit_test(test_cramp_with_tremor),
+		cmocka_unit_test(test_cramp_then_walking),
+		cmocka_unit_test(test_restless_movements_are_no_cramp),
 		cmocka_unit_test(test_held_posture_without_tremor_is_no_cramp),
 		cmocka_unit_test(test_getting_up_is_one_body_movement),
 		cmocka_unit_test(test_pauses_in_the_data_are_not_movement),

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/log.h"
+#include "daemon/log.h"
 
 static char path[] = "/tmp/legwatch-log-XXXXXX";
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../daemon/motion.h"
+#include "daemon/motion.h"
 
 #define T0	1795000000.0
 

@@ -14,11 +14,12 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/hydstore.h"
-#include "../../daemon/nightstand.h"
+#include "daemon/hydstore.h"
+#include "daemon/nightstand.h"
 
 static void
 test_short_press_is_a_glass(void **state)
@@ -108,13 +109,18 @@ test_two_beeps(void **state)
 /* --- the state file ---------------------------------------------------- */
 
 static char dir[] = "/tmp/legwatch-hyd-XXXXXX";
+static struct statedir sd;
 
 static int
 setup(void **state)
 {
+	char err[512];
+
 	(void)state;
 	strcpy(dir, "/tmp/legwatch-hyd-XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return statedir_open(&sd, dir, err, sizeof(err));
 }
 
 static int
@@ -125,9 +131,11 @@ teardown(void **state)
 	DIR *dp;
 
 	(void)state;
+	statedir_close(&sd);
 	if ((dp = opendir(dir)) != NULL) {
 		while ((d = readdir(dp)) != NULL)
-			if (d->d_name[0] != '.') {
+			if (strcmp(d->d_name, ".") != 0 &&
+			    strcmp(d->d_name, "..") != 0) {
 				snprintf(path, sizeof(path), "%s/%s", dir,
 				    d->d_name);
 				unlink(path);
@@ -159,8 +167,9 @@ files_in_dir(void)
 	int n = 0;
 
 	assert_non_null(dp = opendir(dir));
+	/* Temporary files too: they begin with a dot. */
 	while ((d = readdir(dp)) != NULL)
-		n += d->d_name[0] != '.';
+		n += strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
 	closedir(dp);
 	return n;
 }
@@ -172,7 +181,7 @@ test_state_round_trip(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), 0);
+	assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)), 0);
 	memset(&s, 0, sizeof(s));
 	s.day = hydration_day_parse("2026-11-27");
 	s.water_ml = 750;
@@ -184,10 +193,10 @@ test_state_round_trip(void **state)
 	s.morning_done = 1;
 	s.unanswered = 2;
 	s.paused = 1;
-	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
+	assert_int_equal(hydstore_save(&sd, &s, err, sizeof(err)), 0);
 	/* Only the file itself: no temporary left behind. */
 	assert_int_equal(files_in_dir(), 1);
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), 1);
+	assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)), 1);
 	assert_int_equal(back.day, s.day);
 	assert_int_equal(back.water_ml, 750);
 	assert_true(back.heat_ml == 112.5);
@@ -201,14 +210,14 @@ test_state_round_trip(void **state)
 	assert_int_equal(back.paused, 1);
 	/* Before the clock is known: no day, and that reads back too. */
 	s.day = HYDRATION_NO_DAY;
-	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), 1);
+	assert_int_equal(hydstore_save(&sd, &s, err, sizeof(err)), 0);
+	assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)), 1);
 	assert_int_equal(back.day, HYDRATION_NO_DAY);
 	s.day = hydration_day_parse("2026-11-27");
 	/* A second save replaces the first. */
 	s.water_ml = 1000;
-	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), 1);
+	assert_int_equal(hydstore_save(&sd, &s, err, sizeof(err)), 0);
+	assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)), 1);
 	assert_int_equal(back.water_ml, 1000);
 	assert_int_equal(files_in_dir(), 1);
 }
@@ -220,7 +229,7 @@ expect_refused(const char *text, const char *says)
 	char err[512];
 
 	put(text);
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), -2);
+	assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)), -2);
 	if (strstr(err, says) == NULL || strstr(err, HYDSTORE_FILE) == NULL)
 		fail_msg("\"%s\" gave \"%s\", wanted \"%s\"", text, err, says);
 }
@@ -269,9 +278,42 @@ test_bad_state_files_are_named(void **state)
 		snprintf(text, sizeof(text), "{\"day\":\"2026-11-27\","
 		    "\"water_ml\":500,%s", good_tail);
 		put(text);
-		assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)),
+		assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)),
 		    1);
 		assert_int_equal(back.water_ml, 500);
+	}
+}
+
+/*
+ * Past 2038 a 32-bit time_t (armhf on Debian 12) cannot hold a time or
+ * a day of the state file: refused there, saying why, never wrapped.
+ */
+static void
+test_state_past_2038(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "{\"day\":\"2038-02-01\",\"water_ml\":0,\"heat_ml\":0,"
+		    "\"pace_from\":null,", "day: past 2038-01-19" },
+		{ "{\"day\":\"2026-11-27\",\"water_ml\":0,\"heat_ml\":0,"
+		    "\"pace_from\":2147483648,", "pace_from: past 2038-01-19" },
+	};
+	static const char tail[] = "\"last_reminder\":null,\"last_answer\":"
+	    "null,\"snooze_until\":null,\"morning_done\":false,"
+	    "\"evening_done\":false,\"unanswered\":0,\"paused\":false}";
+	struct hydration_saved back;
+	char text[512], err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", cases[i][0], tail);
+		if (sizeof(time_t) == 4) {
+			expect_refused(text, cases[i][1]);
+			continue;
+		}
+		put(text);
+		if (hydstore_load(&sd, &back, err, sizeof(err)) != 1)
+			fail_msg("case %zu: %s", i, err);
 	}
 }
 
@@ -287,7 +329,7 @@ test_failed_save_keeps_the_old_file(void **state)
 	s.day = hydration_day_parse("2026-11-27");
 	s.water_ml = 500;
 	s.pace_from = s.last_reminder = s.snooze_until = s.last_answer = NAN;
-	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), 0);
+	assert_int_equal(hydstore_save(&sd, &s, err, sizeof(err)), 0);
 	/* A full disk, as even root meets it: writes past 16 bytes fail. */
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
@@ -295,16 +337,20 @@ test_failed_save_keeps_the_old_file(void **state)
 	tiny.rlim_cur = 16;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
 	s.water_ml = 750;
-	assert_int_equal(hydstore_save(dir, &s, err, sizeof(err)), -1);
+	assert_int_equal(hydstore_save(&sd, &s, err, sizeof(err)), -1);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
 	assert_non_null(strstr(err, dir));
-	assert_int_equal(hydstore_load(dir, &back, err, sizeof(err)), 1);
+	assert_int_equal(hydstore_load(&sd, &back, err, sizeof(err)), 1);
 	assert_int_equal(back.water_ml, 500);
 	assert_int_equal(files_in_dir(), 1);
 	/* Nowhere to write at all. */
-	assert_int_equal(hydstore_save("/nonexistent/legwatch", &s, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "/nonexistent/legwatch"));
+	{
+		struct statedir none;
+
+		assert_int_equal(statedir_open(&none, "/nonexistent/legwatch",
+		    err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "/nonexistent/legwatch"));
+	}
 }
 
 int
@@ -319,6 +365,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_state_files_are_named,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_past_2038, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_failed_save_keeps_the_old_file, setup, teardown),
 	};

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
-#include "../../daemon/log.h"
-#include "../../daemon/outbox.h"
+#include "daemon/log.h"
+#include "daemon/outbox.h"
 
 static char dir[] = "/tmp/legwatch-outbox-XXXXXX";
+static struct statedir sd;
 
 /*
  * outbox.c's ftruncate() lands here.  No file system at hand refuses to
@@ -74,9 +76,13 @@ static int
 setup(void **state)
 {
 	(void)state;
+	char err[512];
+
 	log_init("test", LOG_LVL_ERR);
 	strcpy(dir, "/tmp/legwatch-outbox-XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return statedir_open(&sd, dir, err, sizeof(err));
 }
 
 static int
@@ -85,13 +91,9 @@ teardown(void **state)
 	char path[256];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/outbox.jsonl.new", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/lock", dir);
-	unlink(path);
-	rmdir(dir);
+	statedir_close(&sd);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
 	return 0;
 }
 
@@ -100,7 +102,7 @@ open_ok(struct outbox *ob, size_t max)
 {
 	char err[256];
 
-	if (outbox_open(ob, dir, max, err, sizeof(err)) != 0)
+	if (outbox_open(ob, &sd, max, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 }
 
@@ -161,8 +163,11 @@ test_torn_and_foreign_lines(void **state)
 	    "E 4 event 2 {\"a\":4");		/* torn */
 	open_ok(&ob, 100);
 	assert_int_equal(ob.n, 2);
+	assert_string_equal(ob.e[0].payload, "{\"a\":1}");
+	assert_string_equal(ob.e[1].payload, "{\"a\":3}");
+	/* Numbered anew from 1 at each start. */
 	assert_int_equal(ob.e[0].seq, 1);
-	assert_int_equal(ob.e[1].seq, 3);
+	assert_int_equal(ob.e[1].seq, 2);
 	/* The torn line is gone from the file, not glued to the next. */
 	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
 	    "{\"b\":1}"), 0);
@@ -344,7 +349,7 @@ test_one_daemon_per_directory(void **state)
 
 	(void)state;
 	open_ok(&a, 10);
-	assert_int_equal(outbox_open(&b, dir, 10, err, sizeof(err)), -1);
+	assert_int_equal(outbox_open(&b, &sd, 10, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "another legwatchd"));
 	outbox_close(&a);
 	open_ok(&b, 10);
@@ -369,6 +374,156 @@ test_journal_stays_small(void **state)
 	assert_true(journal_size() < 64 * 1024);
 }
 
+/*
+ * The disk fills: what it refuses stays in memory, is counted by kind,
+ * written when there is room again; at the close, what still cannot be
+ * written is said lost and the close fails (the daemon's exit status).
+ */
+static void
+test_unwritten_events_are_counted_and_said(void **state)
+{
+	struct outbox ob;
+	size_t kinds[3];
+	int i;
+
+	(void)state;
+	open_ok(&ob, 100);
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
+	    "{\"n\":1}"), 0);
+	limit_file_size((rlim_t)journal_size());
+	assert_int_equal(outbox_push(&ob, OUTBOX_MOVEMENT, OUTBOX_LOW,
+	    "{\"n\":2}"), -1);
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH,
+	    "{\"n\":3}"), -1);
+	assert_int_equal(outbox_unwritten(&ob, kinds), 2);
+	assert_true(kinds[0] == 1 && kinds[1] == 0 && kinds[2] == 1);
+	assert_int_equal(outbox_retry(&ob, 1.0), -1);
+	limit_file_size(0);
+	assert_int_equal(outbox_retry(&ob, 2.0), 0);
+	assert_int_equal(outbox_unwritten(&ob, kinds), 0);
+	/* Full again at the stop. */
+	limit_file_size((rlim_t)journal_size());
+	for (i = 4; i < 7; i++)
+		outbox_push(&ob, OUTBOX_MOVEMENT, OUTBOX_LOW, "{\"n\":4}");
+	assert_int_equal(outbox_close(&ob), -1);
+	limit_file_size(0);
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 3);
+	assert_int_equal(outbox_close(&ob), 0);
+}
+
+/* The state folder removed under the daemon: nothing lands nowhere. */
+static void
+test_folder_removed(void **state)
+{
+	struct outbox ob;
+	size_t kinds[3];
+	char cmd[128];
+
+	(void)state;
+	open_ok(&ob, 100);
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
+	    "{\"n\":1}"), 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_HIGH,
+	    "{\"n\":2}"), -1);
+	assert_int_equal(outbox_unwritten(&ob, kinds), 2);
+	assert_int_equal(outbox_close(&ob), -1);
+	assert_int_equal(mkdir(dir, 0700), 0);
+}
+
+/*
+ * A journal far over the cap, out of order, as a hand or an attacker may
+ * leave it: read in bounded memory, the surplus dropped as at run time
+ * (movements first, then the oldest ordinary events; cramps stay), said.
+ */
+static void
+test_huge_journal_is_bounded(void **state)
+{
+	struct outbox ob;
+	struct rusage ru;
+	char path[256];
+	FILE *f;
+	long i, n = 300000, normal, high, oldest;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/outbox.jsonl", dir);
+	assert_non_null(f = fopen(path, "w"));
+	/* Newest first; every 1000th a cramp, every other a movement. */
+	for (i = n; i > 0; i--)
+		fprintf(f, "E %ld %s %d {\"n\":%ld,\"pad\":\"%0200d\"}\n", i,
+		    i % 2 ? "movement" : "event", i % 1000 == 0 ? 2 :
+		    i % 2 ? 0 : 1, i, 0);
+	assert_int_equal(fclose(f), 0);
+	open_ok(&ob, 5000);
+	assert_int_equal(ob.n, 5000);
+	assert_int_equal(ob.dropped, n - 5000);
+	/* The 300 cramps and the newest 4700 ordinary events, in order. */
+	for (i = n, normal = 0; normal < 4700; i--)
+		normal += i % 2 == 0 && i % 1000 != 0;
+	oldest = i + 1;
+	for (i = 0, normal = high = 0; i < 5000; i++) {
+		long at = atol(ob.e[i].payload + 5);
+
+		assert_true(i == 0 || ob.e[i].seq > ob.e[i - 1].seq);
+		assert_true(i == 0 || at > atol(ob.e[i - 1].payload + 5));
+		high += ob.e[i].priority == OUTBOX_HIGH;
+		if (ob.e[i].priority == OUTBOX_NORMAL) {
+			normal++;
+			assert_true(at >= oldest);
+		}
+	}
+	assert_int_equal(high, 300);
+	assert_int_equal(normal, 4700);
+	/*
+	 * The journal's 66 MB never all in memory at once: at most twice
+	 * the cap of entries (the array doubles: 16384), and a small RSS
+	 * (but under ASan, whose quarantine keeps what was freed).
+	 */
+	assert_true(ob.cap <= 16384);
+#ifndef __SANITIZE_ADDRESS__
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	assert_true(ru.ru_maxrss < 32 * 1024);
+#else
+	(void)ru;
+#endif
+	outbox_close(&ob);
+	open_ok(&ob, 5000);
+	assert_int_equal(ob.n, 5000);
+	assert_int_equal(ob.dropped, 0);
+	outbox_close(&ob);
+}
+
+/* Not a JSON object, or a seq that would wrap: not ours, skipped. */
+static void
+test_foreign_payloads_and_seqs(void **state)
+{
+	struct outbox ob;
+
+	(void)state;
+	write_journal("E 1 event 1 {not json}\n"
+	    "E 2 event 1 {\"a\":1} {\"b\":2}\n"
+	    "E 3 event 1 {\"a\":3}\n"
+	    "E 18446744073709551615 event 1 {\"a\":4}\n"
+	    "E 9223372036854775808 event 1 {\"a\":5}\n"
+	    "E 9223372036854775807 event 1 {\"a\":6}\n"
+	    "E 0 event 1 {\"a\":7}\n");
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 2);
+	assert_string_equal(ob.e[0].payload, "{\"a\":3}");
+	assert_string_equal(ob.e[1].payload, "{\"a\":6}");
+	/* Numbered anew: the next comes after, far from any wrap. */
+	assert_int_equal(outbox_push(&ob, OUTBOX_EVENT, OUTBOX_NORMAL,
+	    "{\"a\":8}"), 0);
+	assert_int_equal(ob.e[2].seq, 3);
+	outbox_close(&ob);
+	open_ok(&ob, 100);
+	assert_int_equal(ob.n, 3);
+	assert_string_equal(ob.e[2].payload, "{\"a\":8}");
+	outbox_close(&ob);
+}
+
 static void
 test_parse_line(void **state)
 {
@@ -385,6 +540,12 @@ test_parse_line(void **state)
 	assert_int_equal(outbox_parse_line("E 7 event 3 {}", 14, &r), -1);
 	assert_int_equal(outbox_parse_line("E 7 event 1 x", 13, &r), -1);
 	assert_int_equal(outbox_parse_line("A", 1, &r), -1);
+	assert_int_equal(outbox_parse_line("A 0", 3, &r), -1);
+	assert_int_equal(outbox_parse_line("A 9223372036854775808", 21, &r),
+	    -1);
+	assert_int_equal(outbox_parse_line("E 7 event 1 {\"a\"}", 18, &r),
+	    -1);
+	assert_int_equal(outbox_parse_line("E 7 event 1 {}{}", 16, &r), -1);
 	assert_int_equal(outbox_parse_line("", 0, &r), -1);
 }
 
@@ -407,6 +568,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_one_daemon_per_directory,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_journal_stays_small,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unwritten_events_are_counted_and_said, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folder_removed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_huge_journal_is_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_payloads_and_seqs,
 		    setup, teardown),
 		cmocka_unit_test(test_parse_line),
 	};

@@ -1,11 +1,11 @@
-/* The WASM 2016 rules at their edges (DESIGN 4.2). */
+/* The WASM 2016 rules at their edges (design.md 4.2). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../daemon/plm.h"
+#include "daemon/plm.h"
 
 #define T0	1795000000.0
 
@@ -129,6 +129,26 @@ test_duration_edges(void **state)
 			assert_int_equal(r.s.clm_total, 4);
 		}
 	}
+}
+
+/*
+ * The one length rule every part uses (the leg classifier, whether or not
+ * the posture changed, the motion switch, the scorer), in whole ms.
+ */
+static void
+test_lm_length_edges(void **state)
+{
+	(void)state;
+	assert_int_equal(lm_length(T0, T0 + 0.49, 0.5, 10), LM_TOO_SHORT);
+	assert_int_equal(lm_length(T0, T0 + 0.4994, 0.5, 10), LM_TOO_SHORT);
+	assert_int_equal(lm_length(T0, T0 + 0.5, 0.5, 10), LM_CANDIDATE);
+	assert_int_equal(lm_length(T0, T0 + 10.0, 0.5, 10), LM_CANDIDATE);
+	assert_int_equal(lm_length(T0, T0 + 10.0004, 0.5, 10), LM_CANDIDATE);
+	assert_int_equal(lm_length(T0, T0 + 10.01, 0.5, 10), LM_TOO_LONG);
+	/* Bilateral: up to 15 s, still at least 0.5 s. */
+	assert_int_equal(lm_length(T0, T0 + 15.0, 0.5, 15), LM_CANDIDATE);
+	assert_int_equal(lm_length(T0, T0 + 15.01, 0.5, 15), LM_TOO_LONG);
+	assert_int_equal(lm_length(T0, T0 + 0.49, 0.5, 15), LM_TOO_SHORT);
 }
 
 static void
@@ -276,9 +296,9 @@ test_bilateral_merge(void **state)
 	plm_params_default(&p);
 	bilateral_init(&b, &p);
 	/* Left 100-108, right 108.4-112: 0.4 s apart, one 12 s movement. */
-	it = (struct plm_item){ T0 + 100, T0 + 108, 1, 0 };
+	it = (struct plm_item){ T0 + 100, T0 + 108, 1, 0, 0 };
 	bilateral_add(&b, &it);
-	it = (struct plm_item){ T0 + 108.4, T0 + 112, 2, 0 };
+	it = (struct plm_item){ T0 + 108.4, T0 + 112, 2, 0, 0 };
 	bilateral_add(&b, &it);
 	/* Not yet: another leg could still join until 112.5. */
 	assert_int_equal(bilateral_next(&b, T0 + 112.2, &out), 0);
@@ -288,9 +308,9 @@ test_bilateral_merge(void **state)
 	assert_int_equal(bilateral_next(&b, T0 + 113, &out), 0);
 
 	/* 0.6 s apart: two movements. */
-	it = (struct plm_item){ T0 + 200, T0 + 202, 1, 0 };
+	it = (struct plm_item){ T0 + 200, T0 + 202, 1, 0, 0 };
 	bilateral_add(&b, &it);
-	it = (struct plm_item){ T0 + 202.6, T0 + 204, 2, 0 };
+	it = (struct plm_item){ T0 + 202.6, T0 + 204, 2, 0, 0 };
 	bilateral_add(&b, &it);
 	assert_int_equal(bilateral_next(&b, T0 + 300, &out), 1);
 	assert_true(out.end == T0 + 202 && out.legs == 1);
@@ -298,20 +318,20 @@ test_bilateral_merge(void **state)
 	assert_true(out.onset == T0 + 202.6 && out.legs == 2);
 
 	/* Exactly 0.5 s apart is not "less than 0.5 s": two movements. */
-	it = (struct plm_item){ T0 + 400, T0 + 402, 1, 0 };
+	it = (struct plm_item){ T0 + 400, T0 + 402, 1, 0, 0 };
 	bilateral_add(&b, &it);
-	it = (struct plm_item){ T0 + 402.5, T0 + 404, 2, 0 };
+	it = (struct plm_item){ T0 + 402.5, T0 + 404, 2, 0, 0 };
 	bilateral_add(&b, &it);
 	assert_int_equal(bilateral_next(&b, T0 + 500, &out), 1);
 	assert_true(out.end == T0 + 402 && out.legs == 1);
 	assert_int_equal(bilateral_next(&b, T0 + 500, &out), 1);
 
 	/* A chain left, right, left is one movement of both legs. */
-	it = (struct plm_item){ T0 + 600, T0 + 602, 1, 0 };
+	it = (struct plm_item){ T0 + 600, T0 + 602, 1, 0, 0 };
 	bilateral_add(&b, &it);
-	it = (struct plm_item){ T0 + 601.8, T0 + 604, 2, 0 };
+	it = (struct plm_item){ T0 + 601.8, T0 + 604, 2, 0, 0 };
 	bilateral_add(&b, &it);
-	it = (struct plm_item){ T0 + 604.3, T0 + 606, 1, 0 };
+	it = (struct plm_item){ T0 + 604.3, T0 + 606, 1, 0, 0 };
 	bilateral_add(&b, &it);
 	assert_int_equal(bilateral_next(&b, T0 + 700, &out), 1);
 	assert_true(out.onset == T0 + 600 && out.end == T0 + 606);
@@ -328,7 +348,7 @@ test_bilateral_clm_up_to_15_s(void **state)
 
 	(void)state;
 	start(&r);
-	/* Bilateral CLMs of 14.99 s count; a 15.01 s one breaks. */
+	/* Bilateral CLMs of 14.99 and 15.0 s count; a 15.01 s one breaks. */
 	assert_int_equal(plm_add_movement(&r.s, T0, T0 + 14.99, 1, &ps), 0);
 	assert_int_equal(plm_add_movement(&r.s, T0 + 20, T0 + 35, 1, &ps), 0);
 	assert_int_equal(plm_add_movement(&r.s, T0 + 40, T0 + 42, 0, &ps), 0);
@@ -342,12 +362,83 @@ test_bilateral_clm_up_to_15_s(void **state)
 	assert_int_equal(r.s.clm_total, 3);
 }
 
+/* Alternating legs, each 1.5 s, 0.2 s apart: one chain of n movements. */
+static struct plm_item
+chain(struct bilateral *b, double onset, int n)
+{
+	struct plm_item it, out;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		it = (struct plm_item){ onset + i * 1.7, onset + i * 1.7 + 1.5,
+		    1u << (i % 2), 0, 0 };
+		assert_int_equal(bilateral_add(b, &it), 0);
+	}
+	assert_int_equal(bilateral_next(b, onset + 100, &out), 1);
+	assert_int_equal(bilateral_next(b, onset + 100, &it), 0);
+	return out;
+}
+
+static void
+test_bilateral_combines_at_most_four(void **state)
+{
+	struct plm_params p;
+	struct bilateral b;
+	struct plm_item out;
+
+	(void)state;
+	plm_params_default(&p);
+	bilateral_init(&b, &p);
+	/* Four monolateral movements, 6.6 s: one bilateral CLM. */
+	out = chain(&b, T0 + 100, 4);
+	assert_int_equal(out.parts, 4);
+	assert_int_equal(out.legs, 3);
+	assert_int_equal(out.is_break, 0);
+	assert_true(out.onset == T0 + 100 && out.end == T0 + 100 + 3 * 1.7 +
+	    1.5);
+	/* Five, 8.3 s, well under 15 s: no CLM; it ends the series. */
+	out = chain(&b, T0 + 200, 5);
+	assert_int_equal(out.parts, 5);
+	assert_int_equal(out.is_break, 1);
+	/* Two on one leg: no bilateral movement, each its own. */
+	out = (struct plm_item){ T0 + 300, T0 + 301, 1, 0, 0 };
+	bilateral_add(&b, &out);
+	out = (struct plm_item){ T0 + 301.2, T0 + 302, 1, 0, 0 };
+	bilateral_add(&b, &out);
+	assert_int_equal(bilateral_next(&b, T0 + 400, &out), 1);
+	assert_int_equal(out.parts, 1);
+	assert_int_equal(bilateral_next(&b, T0 + 400, &out), 1);
+	assert_int_equal(out.parts, 1);
+	bilateral_free(&b);
+}
+
+/* The limit is a setting: a chain of three passes at 3, not at 2. */
+static void
+test_bilateral_parts_limit_is_the_setting(void **state)
+{
+	struct plm_params p;
+	struct bilateral b;
+	struct plm_item out;
+
+	(void)state;
+	plm_params_default(&p);
+	p.bilateral_max_parts = 3;
+	bilateral_init(&b, &p);
+	out = chain(&b, T0 + 100, 3);
+	assert_int_equal(out.is_break, 0);
+	p.bilateral_max_parts = 2;
+	out = chain(&b, T0 + 200, 3);
+	assert_int_equal(out.is_break, 1);
+	bilateral_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_four_is_a_series_three_is_not),
 		cmocka_unit_test(test_duration_edges),
+		cmocka_unit_test(test_lm_length_edges),
 		cmocka_unit_test(test_ignored_movement_does_not_shorten_the_imi),
 		cmocka_unit_test(test_imi_edges),
 		cmocka_unit_test(test_short_imi_clm_begins_the_next_series),
@@ -357,6 +448,8 @@ main(void)
 		cmocka_unit_test(test_tick_ends_a_series_when_no_clm_can_continue_it),
 		cmocka_unit_test(test_bilateral_merge),
 		cmocka_unit_test(test_bilateral_clm_up_to_15_s),
+		cmocka_unit_test(test_bilateral_combines_at_most_four),
+		cmocka_unit_test(test_bilateral_parts_limit_is_the_setting),
 	};
 
 	return cmocka_run_group_tests_name("plm", tests, NULL, NULL);

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "../../daemon/report.h"
+#include "daemon/report.h"
 
 /* 2026-11-18 23:00 UTC */
 #define T0	1795042800.0
@@ -67,6 +67,9 @@ feed(struct report *r, enum event_type type, const char *sensor,
 	assert_int_equal(report_event(r, &ev), 0);
 }
 
+/* The next summary's time out of bed, hours. */
+static double out_of_bed_h;
+
 static void
 summary(struct report *r, double start, double end, int lm, int plm,
     int series, int cramps, double tmin, double tmax)
@@ -77,9 +80,11 @@ summary(struct report *r, double start, double end, int lm, int plm,
 	ev.start = start;
 	ev.end = end;
 	ev.night.hours = (end - start) / 3600;
+	ev.night.hours_in_bed = ev.night.hours - out_of_bed_h;
+	out_of_bed_h = 0;
 	ev.night.lm_count = lm;
 	ev.night.plm_count = plm;
-	ev.night.plm_index = plm / ev.night.hours;
+	ev.night.plm_index = plm / ev.night.hours_in_bed;
 	ev.night.plm_series = series;
 	ev.night.cramp_count = cramps;
 	ev.night.temp_min_c = tmin;
@@ -473,12 +478,12 @@ test_every_mark_is_drawn(void **state)
 	assert_non_null(strstr(doc, ">23:30, 4 min 03 s</text>"));
 
 	/* The figures, with the thresholds' words. */
-	assert_non_null(strstr(doc, ">2026-11-18 23:00 to 00:00 (1.0 h)<"));
+	assert_non_null(strstr(doc, ">2026-11-18 23:00 to 00:00 (1.0 h, 1.0 h in bed)<"));
 	assert_non_null(strstr(doc, ">7</text>"));
 	assert_non_null(strstr(doc, ">6 in 1 series</text>"));
-	assert_non_null(strstr(doc, "6.0 per hour</tspan> (5 to 15: raised)"));
+	assert_non_null(strstr(doc, "6.0 per hour in bed</tspan> (5 to 15: raised)"));
 	assert_non_null(strstr(doc, "1 at 23:30 (4 min 03 s)"));
-	assert_non_null(strstr(doc, ">2 (turning over, getting up)<"));
+	assert_non_null(strstr(doc, ">2 (long turns, out of bed)<"));
 	assert_non_null(strstr(doc, ">19.5 to 20.5 \xc2\xb0" "C<"));
 	assert_non_null(strstr(doc, "left.csv, right.csv, bedroom.csv"));
 	assert_non_null(strstr(doc, "times are local (UTC, UTC+0000)"));
@@ -553,7 +558,7 @@ check_index(double idx, const char *words, double marker_x)
 	assert_svg(doc);
 	if (strstr(doc, words) == NULL)
 		fail_msg("index %.1f: no '%s'", idx, words);
-	snprintf(want, sizeof(want), "PLM index per hour: %.1f<", idx);
+	snprintf(want, sizeof(want), "PLM index per hour in bed: %.1f<", idx);
 	assert_non_null(strstr(doc, want));
 	snprintf(want, sizeof(want), "class=\"index-marker\" d=\"M%.1f 103",
 	    marker_x);
@@ -594,14 +599,19 @@ test_several_nights_add_up(void **state)
 	zone("UTC");
 	feed(r, EVENT_LEG_MOVEMENT, "ankle", T0 + 100, T0 + 101);
 	summary(r, T0, T0 + 8 * 3600, 40, 30, 2, 1, 17.0, 19.0);
+	out_of_bed_h = 1.0;
 	summary(r, T0 + 8 * 3600, T0 + 10 * 3600, 10, 6, 1, 0, 16.5, 18.0);
 	doc = render(r);
 	assert_svg(doc);
-	assert_non_null(strstr(doc, "(10.0 h in 2 night windows)"));
+	assert_non_null(strstr(doc, "(10.0 h, 9.0 h in bed, in 2 night "
+	    "windows)"));
 	assert_non_null(strstr(doc, ">50</text>"));
 	assert_non_null(strstr(doc, ">36 in 3 series<"));
-	/* All PLMs over all hours, not a mean of the nights' indexes. */
-	assert_non_null(strstr(doc, "3.6 per hour"));
+	/*
+	 * All PLMs over all hours in bed (36 in 9 h), not a mean of the
+	 * nights' indexes, nor over the hour out of bed (3.6).
+	 */
+	assert_non_null(strstr(doc, "4.0 per hour in bed"));
 	assert_non_null(strstr(doc, ">1</text>"));
 	assert_non_null(strstr(doc, ">16.5 to 19.0 \xc2\xb0" "C<"));
 	assert_int_equal(count(doc, "class=\"night-end\""), 1);
@@ -711,7 +721,7 @@ test_a_week(void **state)
 	assert_int_equal(count(doc, "<text class=\"hour\""), 7);
 	assert_int_equal(count(doc, ">12:00</text>"), 0);
 	assert_non_null(strstr(doc, ">Tue 24 Nov</text>"));
-	assert_non_null(strstr(doc, "to 2026-11-25 23:00 (168.0 h)"));
+	assert_non_null(strstr(doc, "to 2026-11-25 23:00 (168.0 h, 168.0 h in bed)"));
 	free(doc);
 	report_free(r);
 }

@@ -11,8 +11,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/hydration.h"
-#include "../../daemon/trend.h"
+#include "daemon/hydration.h"
+#include "daemon/statefile.h"
+#include "daemon/trend.h"
 
 /* 2026-11-01 22:30 UTC, and a day. */
 #define EVENING	1793572200.0
@@ -73,18 +74,20 @@ static void
 test_saved_and_loaded(void **state)
 {
 	char dir[] = "/tmp/legwatch-trend-XXXXXX", path[256], err[512];
+	struct statedir sd;
 	struct trend t, back;
 	FILE *f;
 	int i;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
+	assert_int_equal(statedir_open(&sd, dir, err, sizeof(err)), 0);
 	memset(&t, 0, sizeof(t));
-	assert_int_equal(trend_load(dir, &back, err, sizeof(err)), 0);
+	assert_int_equal(trend_load(&sd, &back, err, sizeof(err)), 0);
 	for (i = 0; i < 3; i++)
 		trend_add(&t, EVENING + i * DAY, 7.25, 10.04 + i);
-	assert_int_equal(trend_save(dir, &t, err, sizeof(err)), 0);
-	assert_int_equal(trend_load(dir, &back, err, sizeof(err)), 1);
+	assert_int_equal(trend_save(&sd, &t, err, sizeof(err)), 0);
+	assert_int_equal(trend_load(&sd, &back, err, sizeof(err)), 1);
 	assert_int_equal(back.n, 3);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(back.day[i], t.day[i]);
@@ -96,15 +99,16 @@ test_saved_and_loaded(void **state)
 	fputs("{\"nights\":[{\"night\":\"2026-11-01\",\"plm_index\":\"high\","
 	    "\"hours\":8}]}", f);
 	fclose(f);
-	assert_int_equal(trend_load(dir, &back, err, sizeof(err)), -2);
+	assert_int_equal(trend_load(&sd, &back, err, sizeof(err)), -2);
 	assert_non_null(strstr(err, path));
 	assert_int_equal(back.n, 0);
 	assert_non_null(f = fopen(path, "w"));
 	fputs("{\"nights\":", f);
 	fclose(f);
-	assert_int_equal(trend_load(dir, &back, err, sizeof(err)), -2);
+	assert_int_equal(trend_load(&sd, &back, err, sizeof(err)), -2);
 	assert_non_null(strstr(err, ":1:"));
 	unlink(path);
+	statedir_close(&sd);
 	rmdir(dir);
 }
 

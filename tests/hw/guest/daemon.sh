@@ -161,11 +161,13 @@ mpu_preset() {
 }
 # A real accelerometer is never still to the last bit; one that is for
 # 30 s is taken for a stuck chip.  jiggle ADDR: the low byte of the first
-# sample's z (0x79) goes 0, 1, 0 ... five times a second, a noise of one
-# LSB (0.000061 g), until unjiggle leaves it 0: every sample the same.
+# sample's z (0x79) goes 0, 1, 0 ... every 0.1-0.4 s, a noise of one LSB
+# (0.000061 g), until unjiggle leaves it 0: every sample the same.  The
+# times are random: a fixed period can lock onto the daemon's drains
+# (once a second) and show it the same value at each.
 jiggle() {
-	( v=1; while :; do rset "$1" 0x79 $v; v=$((1 - v)); sleep 0.2; done ) \
-	    > /dev/null 2>&1 &
+	( v=1; while :; do rset "$1" 0x79 $v; v=$((1 - v))
+	    sleep "0.$((RANDOM % 4 + 1))"; done ) > /dev/null 2>&1 &
 	jiggle_pid=$!
 	jiggle_addr=$1
 }
@@ -386,7 +388,10 @@ run_i2c() {
 	sleep 4
 	# The accelerometer's samples: (1.006348, 0, 0) g at about 50 Hz, the
 	# jiggled ones with z 0.000061 g.
-	f=$dir/rec/ankle.csv
+	# A copy: the daemon goes on writing, and every count below must be
+	# of the same rows.
+	cp "$dir/rec/ankle.csv" "$dir/ankle-now.csv" 2>/dev/null
+	f=$dir/ankle-now.csv
 	rows=$(grep -c '^[0-9]' "$f" 2>/dev/null)
 	good=$(grep -c '^[0-9.]*,1\.006348,0\.000000,0\.0000\(00\|61\)$' \
 	    "$f" 2>/dev/null)
@@ -593,6 +598,9 @@ run_all() {
 	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
 }
 
+# HW_MODE=bench (bench.sh) sources this file for its helpers alone.
+[ "${HW_MODE:-check}" = bench ] && return 0
+
 run_legs
 run_i2c
 run_bad
@@ -613,6 +621,7 @@ run_nightend() {
 		why_down $dpid "did not start" "$dir"
 		fail nightend-summary "$down"
 		fail nightend-report "legwatchd is not running"
+		fail nightend-edf "legwatchd is not running"
 		return
 	fi
 	pulse_check nightend-movement 1.0 leg_movement "$dir/events.jsonl"
@@ -628,6 +637,17 @@ run_nightend() {
 		fail nightend-report "$svg: not a whole picture with one leg movement"
 	else
 		pass nightend-report "$(basename "$svg"), $(wc -c < "$svg") bytes, one leg movement drawn"
+	fi
+	# Its EDF+ beside it: EDF's header, continuous EDF+, the movement.
+	edf=${svg%.svg}.edf
+	if [ -z "$svg" ] || [ ! -s "$edf" ]; then
+		fail nightend-edf "no report-*.edf in $dir/state: $(ls "$dir/state")"
+	elif [ "$(head -c 8 "$edf")" != "0       " ] ||
+	    [ "$(dd if="$edf" bs=1 skip=192 count=5 2>/dev/null)" != "EDF+C" ] ||
+	    ! grep -aq 'Leg movement' "$edf"; then
+		fail nightend-edf "$edf: not a continuous EDF+ file with the leg movement"
+	else
+		pass nightend-edf "$(basename "$edf"), $(wc -c < "$edf") bytes, EDF+C, the leg movement annotated"
 	fi
 	stop_daemon $dpid nightend-sigterm
 	[ "$nfail" -gt "$nf0" ] && show_daemon_log "$dir"
