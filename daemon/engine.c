@@ -369,9 +369,15 @@ on_reminder(void *ctx, const struct hydration_reminder *r, double wall)
 	hydration_event(r, wall, &ev);
 	log_info("hydration reminder (%s): %d of %d ml today", ev.text,
 	    r->water_ml, r->goal_ml);
-	emit(e, &ev);
 	if (!r->quiet && e->buzzer != NULL)
 		beeper_start(&e->beep, e->clock.mono);
+	/*
+	 * Sound and light before the event is written: the write may wait
+	 * for the disk, and the first beep, timed from now, would be cut
+	 * short by as much.
+	 */
+	update_outputs(e, e->clock.mono);
+	emit(e, &ev);
 }
 
 static void
