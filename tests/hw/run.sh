@@ -310,6 +310,8 @@ if [ -n "$problem" ]; then
 	cat "$hw/qemu.out"
 	echo "======================================================"
 	echo "check-hw: FAIL: $problem" >&2
+	# Last, where a log cut to its tail still shows them: what failed.
+	grep '^HW-FAIL' "$log.txt" | sed 's/^/check-hw: /' >&2 || true
 	failed=$((failed + $(echo $missing | wc -w)))
 	[ "$failed" -gt 0 ] || failed=1
 	say "$passed passed, $failed failed (VM ${t_vm} s, total $(( $(date +%s) - t_start )) s)"

@@ -92,7 +92,10 @@ glass_lines() { grep -c 'a glass logged (the button)' "$dir/stderr"; }
 
 # beeps WATCHFILE EVENT_T: the buzzer's pulse train as hwtool watch saw it;
 # sets beep_ok (1: two beeps of 0.15 s, 0.15 s apart, then off, the first
-# within 0.5 s of the event) and beep_what
+# within 1 s of the event) and beep_what.  Each edge may be 0.1 s off (and
+# the watcher's longest sampling gap): the daemon's timers, in a VM under
+# load on an emulated CPU; the unit tests pin the pattern to the
+# millisecond.
 beeps() {
 	beep_what=$(awk -v ev="$2" '
 	    function near(x, want, tol) { return x - want <= tol && want - x <= tol }
@@ -100,7 +103,7 @@ beeps() {
 	    NR == 1 { first = $2; next }
 	    { n++; t[n] = $1; v[n] = $2 }
 	    END {
-		tol = 0.08 + maxgap
+		tol = 0.1 + maxgap
 		ok = first == 0 && n == 4 && v[1] == 1 && v[2] == 0 &&
 		    v[3] == 1 && v[4] == 0
 		s = sprintf("%d edges:", n)
@@ -111,7 +114,7 @@ beeps() {
 			s = sprintf("on %.3f s, off %.3f s, on %.3f s, then off; the first %.3f s after the event (sampled every <= %.4f s)", a, b, c, t[1] - ev, maxgap)
 			ok = near(a, 0.15, tol) && near(b, 0.15, tol) &&
 			    near(c, 0.15, tol) && t[1] - ev > -0.05 &&
-			    t[1] - ev < 0.5
+			    t[1] - ev < 1
 		} else
 			s = s " (from " first ", seconds after the event)"
 		print (ok ? "ok " : "bad ") s
@@ -185,7 +188,7 @@ run_nightstand() {
 	sync_out=$(hwtool sync)
 	echo "hwtool sync: $sync_out"
 	lit=0
-	if wait_until 40 eval '[ "$(reminders "$ev")" -gt 0 ]'; then
+	if wait_until 80 eval '[ "$(reminders "$ev")" -gt 0 ]'; then
 		wait_until 10 led_is 1 && lit=1
 		line=$(grep '"hydration_reminder"' "$ev" | head -n 1)
 		t_ev=$(iso_epoch "$(echo "$line" | jfield time)")
@@ -195,14 +198,14 @@ run_nightstand() {
 			fail nightstand-reminder-after-sync "$(reminders "$ev") reminders: $(grep hydration_reminder "$ev" | tr '\n' ' ')"
 		elif ! echo "$line" | grep -qF "$want"; then
 			fail nightstand-reminder-after-sync "not a morning reminder of 0 of 2000 ml with the buzzer: $line"
-		elif awk -v a="$after" 'BEGIN { exit !(a >= 0 && a <= 3) }'; then
+		elif awk -v a="$after" 'BEGIN { exit !(a >= 0 && a <= 6) }'; then
 			pass nightstand-reminder-after-sync "$after s after hwtool sync: $line"
 		else
-			fail nightstand-reminder-after-sync "$after s after hwtool sync (not within 3 s): $line"
+			fail nightstand-reminder-after-sync "$after s after hwtool sync (not within 6 s): $line"
 		fi
 	else
 		t_ev=$t_sync
-		fail nightstand-reminder-after-sync "no hydration_reminder within 4 s of hwtool sync ($sync_out)"
+		fail nightstand-reminder-after-sync "no hydration_reminder within 8 s of hwtool sync ($sync_out)"
 	fi
 	wait $wpid
 	beeps "$dir/buzzer.watch" "$t_ev"
@@ -251,7 +254,7 @@ run_nightstand() {
 	    END { if (n >= 2 && v == 0) printf "%.3f", t - pe; else print "none" }' \
 	    "$dir/led.watch")
 	if [ "$off" != none ] && led_is 0 && head -n 1 "$dir/led.watch" | grep -q ' 1$' &&
-	    awk -v o="$off" 'BEGIN { exit !(o >= 0.2 && o <= 1.5) }'; then
+	    awk -v o="$off" 'BEGIN { exit !(o >= 0.2 && o <= 2.5) }'; then
 		pass nightstand-led-off-after-glass "off $off s after the release (its 0.3 s confirmation)"
 	else
 		fail nightstand-led-off-after-glass "LED now $(level $NS_LED); off $off s after the release; seen: $(tr '\n' ' ' < "$dir/led.watch")"
