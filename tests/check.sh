@@ -13,9 +13,12 @@ out=$build/suite.out
 suite() {
 	name=$1
 	shift
+	t0=$(date +%s)
 	"$@" > "$out" 2>&1
 	status=$?
 	cat "$out"
+	# Not a check: where CI's minutes go.
+	echo "($name took $(( $(date +%s) - t0 )) s)"
 	line=$(grep -E '(^|: )[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+')

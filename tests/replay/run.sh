@@ -14,7 +14,7 @@
 # has it, as the accuracy check ran them) and the nights made here, each
 # fast and paced at both speeds, but for three days without data: 4
 # minutes at --speed 1000, so only in the bench set.  The bench set (make
-# check-replay, in CI): the accuracy bench set's nights as well, and two
+# check-replay, before a release): the accuracy bench set's nights as well, and two
 # days instead of 30 hours.  Paced replays mostly sleep: REPLAY_JOBS (8)
 # run at once.
 
