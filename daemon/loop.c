@@ -25,6 +25,12 @@
 /* The engine's housekeeping (MQTT state, reminders live) runs this often. */
 #define TICK_S		1.0
 /*
+ * ... give or take this much, to share a wakeup with a batch, a sensor's
+ * read or anything else due near it: at rest the loop then wakes once a
+ * second, not twice.
+ */
+#define TICK_SLACK_S	0.5
+/*
  * A paced replay hands samples over in batches, as a sensor's FIFO does:
  * once a second while the legs are still, often while a movement goes
  * on, so that its event goes out soon after it ends.
@@ -152,7 +158,7 @@ feed_due(struct loop *l, double now)
 static double
 next_wake(const struct loop *l, double now)
 {
-	double wake = l->next_tick, t;
+	double wake = INFINITY, t;
 
 	if (l->lc->rs != NULL && !l->input_done &&
 	    !isnan(t = replay_peek(l->lc->rs))) {
@@ -170,6 +176,9 @@ next_wake(const struct loop *l, double now)
 		wake = t;
 	if (l->finished && l->drain_until < wake)
 		wake = l->drain_until;
+	/* The tick waits for a wakeup due within its slack after it. */
+	if (wake > l->next_tick + TICK_SLACK_S)
+		wake = l->next_tick;
 	return wake > now ? wake : now;
 }
 
@@ -356,9 +365,16 @@ step(struct loop *l, double now)
 		l->drain_until = now + DRAIN_S;
 		l->next_tick = now;
 	}
-	if (now >= l->next_tick) {
+	/* ... and comes early with one due within its slack before it. */
+	if (now >= l->next_tick - TICK_SLACK_S) {
 		tick(l);
-		l->next_tick = now + TICK_S;
+		/*
+		 * On a grid, so that coming early does not tick more often;
+		 * after a stall, a new grid from now.
+		 */
+		l->next_tick += TICK_S;
+		if (l->next_tick - TICK_SLACK_S < now)
+			l->next_tick = now + TICK_S;
 	}
 	if (engine_failed(l->e) || l->finished == -1)
 		return EX_IOERR;
