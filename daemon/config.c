@@ -759,11 +759,6 @@ peek_file(const char *path, char *buf, size_t bufsz, size_t *len,
 	return 0;
 }
 
-/*
- * The files MQTT reads when the client is made, checked now: a file that
- * is missing or not what it should be is a mistake in the configuration,
- * found by --check-config and refused by a reload alike.
- */
 /* The setting at path, or the file for a message without a line. */
 static const config_setting_t *
 at(const char *path, config_t *cf)
@@ -772,6 +767,49 @@ at(const char *path, config_t *cf)
 
 	return s != NULL ? s : config_root_setting(cf);
 }
+
+/*
+ * A relative file MQTT reads is taken from the configuration file's
+ * folder, as an @include is: the service runs in /, a hand in the
+ * folder, and both must read the same file.
+ */
+static int
+anchor_mqtt_files(struct ctx *cx, struct config *c, config_t *cf)
+{
+	static const struct {
+		const char	*name;
+		size_t		 offset;
+	} files[] = {
+		{ "mqtt.password_file", offsetof(struct config,
+		    mqtt.password_file) },
+		{ "mqtt.ca_file", offsetof(struct config, mqtt.ca_file) },
+		{ "mqtt.cert_file", offsetof(struct config, mqtt.cert_file) },
+		{ "mqtt.key_file", offsetof(struct config, mqtt.key_file) },
+	};
+	const char *slash = strrchr(c->path, '/');
+	int dirlen = slash == NULL ? 0 : (int)(slash - c->path) + 1;
+	char joined[PATH_MAX], *file;
+	size_t i;
+
+	for (i = 0; dirlen > 0 && i < NOPTS(files); i++) {
+		file = (char *)c + files[i].offset;
+		if (file[0] == '\0' || file[0] == '/')
+			continue;
+		if (snprintf(joined, sizeof(joined), "%.*s%s", dirlen, c->path,
+		    file) >= (int)sizeof(joined))
+			return fail(cx, at(files[i].name, cf), "%s: %s: too "
+			    "long with the configuration's folder before it",
+			    files[i].name, file);
+		memcpy(file, joined, strlen(joined) + 1);
+	}
+	return 0;
+}
+
+/*
+ * The files MQTT reads when the client is made, checked now: a file that
+ * is missing or not what it should be is a mistake in the configuration,
+ * found by --check-config and refused by a reload alike.
+ */
 
 static int
 check_mqtt_files(struct ctx *cx, const struct mqtt_conf *m, config_t *cf)
@@ -900,7 +938,8 @@ check_whole(struct ctx *cx, struct config *c, config_t *cf)
 		return fail(cx, AT(c->mqtt.cert_file[0] ? "mqtt.cert_file" :
 		    "mqtt.key_file"), "mqtt: cert_file and key_file go "
 		    "together");
-	if (c->mqtt.enabled && check_mqtt_files(cx, &c->mqtt, cf) == -1)
+	if (anchor_mqtt_files(cx, c, cf) == -1 ||
+	    (c->mqtt.enabled && check_mqtt_files(cx, &c->mqtt, cf) == -1))
 		return -1;
 	if (c->state_dir[0] != '/')
 		return fail(cx, AT("storage.state_dir"), "storage.state_dir: "

@@ -328,6 +328,18 @@ expect 0 "" -- sh -c "cd '$awork/etc' && '$abin' --check-config -c main.conf"
 printf '@include "%s/etc/sensors.conf"\nmqtt = { enabled = false; };\n' \
     "$awork" > "$work/abs.conf"
 expect 0 "" -- sh -c "cd / && '$abin' --check-config -c '$awork/abs.conf'"
+# So are the files MQTT reads: a relative password_file is found from /,
+# and a missing one is named with the folder it was looked for in.
+printf 'secret\n' > "$work/etc/pw"
+chmod 600 "$work/etc/pw"
+printf '%s\n%s username = "u"; password_file = "pw"; };\n' "$rs" "$mq" \
+    > "$work/etc/relpw.conf"
+expect 0 "" -- sh -c "cd / && '$abin' --check-config -c '$awork/etc/relpw.conf'"
+expect 0 "" -- sh -c "cd '$awork/etc' && '$abin' --check-config -c relpw.conf"
+printf '%s\n%s ca_file = "certs/ca.pem"; };\n' "$rs" "$mq" \
+    > "$work/etc/relca.conf"
+expect 78 "relca.conf:2: mqtt.ca_file: $awork/etc/certs/ca.pem: No such file" \
+    -- sh -c "cd / && '$abin' --check-config -c '$awork/etc/relca.conf'"
 
 # A configured replay sensor runs without --replay; its options apply to a
 # --replay file of the same name.
