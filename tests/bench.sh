@@ -242,6 +242,8 @@ kill "$sub" "$broker" 2>/dev/null
 # movements at most 90 s apart.
 gawk -v shift="$(echo "$launch $t0" | awk '{ print $1 - $2 }')" \
     -v summary="$summary" '
+# n counts from 0: an unset n would file the first movement under "".
+BEGIN { n = 0 }
 FNR == NR {
 	if ($0 ~ /"type":"night"/ || !match($0, /"start":[0-9.]+/))
 		next
@@ -291,6 +293,7 @@ function isotime(s,    r, d) {
 	split(r, d, " ")
 	return mktime(d[1] " " d[2] " " d[3] " " d[4] " " d[5] " 0") + d[6]
 }
+BEGIN { n = 0 }
 $0 ~ /leg_movement/ {
 	arr = $1
 	known[n] = (arr - shift - isotime($0)) * 1000
