@@ -292,24 +292,25 @@ printf '%s\n%s client_id = "bed\377"; };\n' "$rs" "$mq" > "$work/clientutf.conf"
 same clientutf "clientutf.conf:2: mqtt.client_id: invalid UTF-8"
 printf '%s\n%s client_id = "bed\300\200"; };\n' "$rs" "$mq" > "$work/overlong.conf"
 same overlong "overlong.conf:2: mqtt.client_id: invalid UTF-8"
-printf '%s\n%s username = "u"; password_file = "%s/nopw"; };\n' "$rs" "$mq" \
-    "$work" > "$work/nopw.conf"
+# The files are named from the configuration's folder ($work may be a
+# relative path: it goes before them).
+printf '%s\n%s username = "u"; password_file = "nopw"; };\n' "$rs" "$mq" \
+    > "$work/nopw.conf"
 same nopw "nopw.conf:2: mqtt.password_file: $work/nopw: No such file"
 head -c 300 /dev/urandom | tr -d '\n\r' > "$work/garbage"
 printf '\001\002\n' >> "$work/garbage"
-printf '%s\n%s username = "u"; password_file = "%s/garbage"; };\n' "$rs" "$mq" \
-    "$work" > "$work/badpw.conf"
+printf '%s\n%s username = "u"; password_file = "garbage"; };\n' "$rs" "$mq" \
+    > "$work/badpw.conf"
 same badpw "badpw.conf:2: mqtt.password_file: $work/garbage: not a password file"
 printf 'secret\n' > "$work/pw"
-printf '%s\n%s password_file = "%s/pw"; };\n' "$rs" "$mq" "$work" \
-    > "$work/nouser.conf"
+printf '%s\n%s password_file = "pw"; };\n' "$rs" "$mq" > "$work/nouser.conf"
 same nouser "nouser.conf:2: mqtt.password_file: set without mqtt.username"
-printf '%s\n%s ca_file = "%s/noca"; };\n' "$rs" "$mq" "$work" > "$work/noca.conf"
+printf '%s\n%s ca_file = "noca"; };\n' "$rs" "$mq" > "$work/noca.conf"
 same noca "noca.conf:2: mqtt.ca_file: $work/noca: No such file"
-printf '%s\n%s ca_file = "%s/garbage"; };\n' "$rs" "$mq" "$work" > "$work/badca.conf"
+printf '%s\n%s ca_file = "garbage"; };\n' "$rs" "$mq" > "$work/badca.conf"
 same badca "badca.conf:2: mqtt.ca_file: $work/garbage: not a PEM certificate"
-printf '%s\n%s ca_file = "%s"; };\n' "$rs" "$mq" "$work" > "$work/dirca.conf"
-same dirca "dirca.conf:2: mqtt.ca_file: $work: not a regular file"
+printf '%s\n%s ca_file = "."; };\n' "$rs" "$mq" > "$work/dirca.conf"
+same dirca "dirca.conf:2: mqtt.ca_file: $work/.: not a regular file"
 # Valid UTF-8 is fine.
 printf '%s\nmqtt = { enabled = false; base_topic = "schlafzimmer/b\303\244r"; };\n' \
     "$rs" > "$work/utf8.conf"
