@@ -313,11 +313,14 @@ fi
 # taken at once) while the lookup waits.  Needs a mount namespace to give
 # the daemon its own resolv.conf.
 if unshare -m true 2>/dev/null; then
-	"$build/silentdns" 127.53.0.1 > "$work/silentdns.out" 2>&1 &
+	# An address of its own: another run's name server may hold one.
+	dns_ip=127.53.$(( $(od -An -N1 -tu1 /dev/urandom) )).$(( 1 + \
+	    $(od -An -N1 -tu1 /dev/urandom) % 254 ))
+	"$build/silentdns" "$dns_ip" > "$work/silentdns.out" 2>&1 &
 	pids="$pids $!"
 	check "the silent name server listens" \
 	    "wait_for 20 \"grep -q listening '$work/silentdns.out'\""
-	printf 'nameserver 127.53.0.1\noptions timeout:30 attempts:1\n' \
+	printf 'nameserver %s\noptions timeout:30 attempts:1\n' "$dns_ip" \
 	    > "$work/resolv.blackhole"
 	conf "$work/dns.conf" dns "$work/state7" "$work/long.csv" 300 ""
 	sed -i 's/host = "127.0.0.1"/host = "broker.legwatch-test.invalid"/' \
