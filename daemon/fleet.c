@@ -33,6 +33,13 @@
  * a fault if that does not help.
  */
 #define FROZEN_S	30.0
+/*
+ * No reading is not the same reading: a pause in the samples this long
+ * (the chip stalled and was set up again) starts the run afresh.  Shorter
+ * than STALL_S, longer than the pause a setup again after a frozen run
+ * makes, so that a chip still stuck after it is a fault at once.
+ */
+#define SAME_PAUSE_S	(STALL_S / 2)
 
 /*
  * Samples wait here until every working sensor has handed in what it
@@ -95,6 +102,8 @@ static void
 track_sameness(struct fleet *f, struct fleet_member *m,
     const struct sample *s)
 {
+	if (!isnan(m->same_last) && f->now_mono - m->same_last > SAME_PAUSE_S)
+		m->same_since = NAN;
 	if (isnan(m->same_since) || s->v[0] != m->same_v[0] ||
 	    s->v[1] != m->same_v[1] || s->v[2] != m->same_v[2]) {
 		if (!isnan(m->same_since) && !m->just_opened)

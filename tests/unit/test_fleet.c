@@ -402,6 +402,33 @@ test_frozen_chip(void **state)
 }
 
 /*
+ * A chip still on one reading that then goes to sleep and is set up
+ * again: the time without samples is not more of the same reading, so
+ * the 30 s start again from its first samples after the setup.
+ */
+static void
+test_pause_starts_the_run_afresh(void **state)
+{
+	struct rig *r = rig_new();
+
+	(void)state;
+	run(r, 10, 20);
+	r->chip_frozen = 1;
+	run(r, 20.25, 30);
+	r->mpu->reg[MPU_PWR_MGMT_1] = 0x40;	/* asleep, as after power-on */
+	r->mpu->reg[MPU_USER_CTRL] = 0;		/* FIFO off */
+	run(r, 30.25, 70);
+	assert_int_equal(r->nrep, 0);
+	assert_true(r->setups >= 2);
+	/* Still the same reading: a fault once it has lasted 30 s. */
+	run(r, 70.25, 80);
+	assert_int_equal(r->nrep, 1);
+	assert_non_null(strstr(r->rep[0].error, "the same reading"));
+	assert_true(r->rep[0].t >= 1800000000.0 + 71);
+	rig_free(r);
+}
+
+/*
  * Stuck on another value after each setup: a setup that changes the
  * reading once is no sign of life, so it is still a fault.
  */
@@ -653,6 +680,7 @@ main(void)
 		cmocka_unit_test(test_silent_chip_is_set_up_again),
 		cmocka_unit_test(test_chip_that_never_measures),
 		cmocka_unit_test(test_frozen_chip),
+		cmocka_unit_test(test_pause_starts_the_run_afresh),
 		cmocka_unit_test(test_frozen_anew_at_each_setup),
 		cmocka_unit_test(test_comes_back_frozen),
 		cmocka_unit_test(test_quiet_chip_is_not_frozen),
