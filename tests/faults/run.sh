@@ -129,8 +129,13 @@ if [ -n "$ns" ]; then
 	payloads full "$work/sub1.log" > "$work/got1.jsonl"
 	check "events after the full disk ($full_at before, $((freed_at - full_at)) during)" \
 	    "[ \$(wc -l < '$work/ev1.jsonl') -gt $((freed_at + 5)) ]"
-	check "the full disk is said once" \
-	    "[ \$(grep -c 'kept in memory' '$work/d1.log') -eq 1 ]"
+	# Once each time it fills, not for every event: the outbox, rewritten
+	# smaller once most of it is acknowledged, can free room while the
+	# ballast is there, and then fill it again.
+	fulls=$(grep -c 'kept in memory' "$work/d1.log")
+	agains=$(grep -c 'outbox.jsonl: writing again' "$work/d1.log")
+	check "the full disk is said once each time ($fulls, $agains again)" \
+	    "[ $fulls -ge 1 ] && [ $fulls -le 3 ] && [ $fulls -eq $agains ]"
 	check "writing again is said" \
 	    "grep -q 'outbox.jsonl: writing again' '$work/d1.log'"
 	check "through a full disk: every event, once each, in order" \
