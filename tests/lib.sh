@@ -101,3 +101,23 @@ tmpfs_runner() {
 		umount "$probe"
 	fi
 }
+
+# daemon_on_tmpfs NAME SIZE STATE CONF STAY: legwatchd -c CONF in $ns
+# (tmpfs_runner) with STATE on a tmpfs of SIZE, its events to
+# $work/NAME.events.  $work/NAME.pid, .rc and .log are its pid, exit status
+# and stderr; NAME.journal the outbox it left.  The shell around it keeps
+# the namespace STAY seconds more for a look; sets nsh (that shell's pid,
+# added to pids), d (the daemon's) and root (STATE as the daemon sees it).
+daemon_on_tmpfs() {
+	$ns sh -c "mount -t tmpfs -o size=$2,mode=0750 tmpfs '$3' || exit 99
+	    '$bin' -c '$4' --events '$work/$1.events' 2> '$work/$1.log' &
+	    echo \$! > '$work/$1.pid'
+	    wait \$!
+	    echo \$? > '$work/$1.rc'
+	    cp '$3/outbox.jsonl' '$work/$1.journal'
+	    exec sleep $5" &
+	nsh=$!; pids="$pids $nsh"
+	wait_for 5 "[ -s '$work/$1.pid' ]"
+	d=$(cat "$work/$1.pid")
+	root=/proc/$nsh/root$3
+}

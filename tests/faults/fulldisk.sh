@@ -46,19 +46,7 @@ night() {
 	mkdir -p "$state"
 	[ "$ns" = env ] && mounted="$mounted $state"
 	conf "$work/$name.conf" "$name" "$state" "$work/night.csv" 400
-	$ns sh -c "mount -t tmpfs -o size=128k,mode=0750 tmpfs '$state' ||
-	    exit 99
-	    '$bin' -c '$work/$name.conf' --events '$work/$name.events' \
-	        2> '$work/$name.log' &
-	    echo \$! > '$work/$name.pid'
-	    wait \$!
-	    echo \$? > '$work/$name.rc'
-	    cp '$state/outbox.jsonl' '$work/$name.journal'
-	    exec sleep 60" &
-	nsh=$!; pids="$pids $nsh"
-	wait_for 5 "[ -s '$work/$name.pid' ]"
-	d=$(cat "$work/$name.pid")
-	root=/proc/$nsh/root$state
+	daemon_on_tmpfs "$name" 128k "$state" "$work/$name.conf" 60
 	wait_for 10 "[ \$(cat '$work/$name.events' 2>/dev/null | wc -l) -ge 5 ]"
 	if [ "$(stat -f -c %T "$root")" != tmpfs ]; then
 		fail "$name: the state directory is not on the test's tmpfs"

@@ -84,20 +84,9 @@ if [ -n "$ns" ]; then
 	# The daemon in its own mount namespace on a 256 KiB tmpfs; the
 	# shell around it keeps the namespace for a look at the outbox
 	# after the daemon ended.
-	$ns sh -c "mount -t tmpfs -o size=256k,mode=0750 tmpfs '$state' ||
-	    exit 99
-	    '$bin' -c '$work/full.conf' --events '$work/ev1.jsonl' \
-	        2> '$work/d1.log' &
-	    echo \$! > '$work/d1.pid'
-	    wait \$!
-	    echo \$? > '$work/d1.rc'
-	    cp '$state/outbox.jsonl' '$work/outbox1.final'
-	    exec sleep 30" &
-	nsh=$!; pids="$pids $nsh"
-	wait_for 5 "[ -s '$work/d1.pid' ]"
-	d1=$(cat "$work/d1.pid")
-	root=/proc/$nsh/root$state
-	wait_for 10 "[ \$(cat '$work/ev1.jsonl' 2>/dev/null | wc -l) -ge 10 ]"
+	daemon_on_tmpfs d1 256k "$state" "$work/full.conf" 30
+	d1=$d
+	wait_for 10 "[ \$(cat '$work/d1.events' 2>/dev/null | wc -l) -ge 10 ]"
 	# Never fill anything but the tmpfs, and at most its size.
 	if [ "$(stat -f -c %T "$root")" = tmpfs ]; then
 		dd if=/dev/zero of="$root/ballast" bs=4096 count=80 \
@@ -105,18 +94,18 @@ if [ -n "$ns" ]; then
 		check "a full disk is logged" "wait_for 5 \"grep -q \
 		    'outbox.jsonl: No space left on device; events are kept in memory until it can be written' \
 		    '$work/d1.log'\""
-		full_at=$(wc -l < "$work/ev1.jsonl")
-		wait_for 5 "[ \$(wc -l < '$work/ev1.jsonl') -ge $((full_at + 15)) ]"
+		full_at=$(wc -l < "$work/d1.events")
+		wait_for 5 "[ \$(wc -l < '$work/d1.events') -ge $((full_at + 15)) ]"
 		check "detection goes on with the disk full" \
-		    "[ \$(wc -l < '$work/ev1.jsonl') -ge $((full_at + 15)) ]"
+		    "[ \$(wc -l < '$work/d1.events') -ge $((full_at + 15)) ]"
 		check "the daemon runs on with the disk full" "kill -0 $d1"
 		check "events still reach the subscriber with the disk full" \
 		    "[ \$(payloads full '$work/sub1.log' | wc -l) -gt $full_at ]"
 		cp "$root/outbox.jsonl" "$work/outbox1.full"
 		check "the outbox is readable with the disk full" \
-		    "journal_ok '$work/outbox1.full' '$work/ev1.jsonl' tail"
+		    "journal_ok '$work/outbox1.full' '$work/d1.events' tail"
 		rm -f "$root/ballast"
-		freed_at=$(wc -l < "$work/ev1.jsonl")
+		freed_at=$(wc -l < "$work/d1.events")
 	else
 		fail "the state directory is not on the test's tmpfs"
 	fi
@@ -128,7 +117,7 @@ if [ -n "$ns" ]; then
 	kill "$sub" 2>/dev/null
 	payloads full "$work/sub1.log" > "$work/got1.jsonl"
 	check "events after the full disk ($full_at before, $((freed_at - full_at)) during)" \
-	    "[ \$(wc -l < '$work/ev1.jsonl') -gt $((freed_at + 5)) ]"
+	    "[ \$(wc -l < '$work/d1.events') -gt $((freed_at + 5)) ]"
 	# Once each time it fills, not for every event: the outbox, rewritten
 	# smaller once most of it is acknowledged, can free room while the
 	# ballast is there, and then fill it again.
@@ -139,11 +128,11 @@ if [ -n "$ns" ]; then
 	check "writing again is said" \
 	    "grep -q 'outbox.jsonl: writing again' '$work/d1.log'"
 	check "through a full disk: every event, once each, in order" \
-	    "cmp -s '$work/ev1.jsonl' '$work/got1.jsonl'"
+	    "cmp -s '$work/d1.events' '$work/got1.jsonl'"
 	check "the outbox is readable after the night" \
-	    "journal_ok '$work/outbox1.final' '$work/ev1.jsonl'"
+	    "journal_ok '$work/d1.journal' '$work/d1.events'"
 	check "and nothing waits in it" \
-	    "[ \$(pending '$work/outbox1.final') -eq 0 ]"
+	    "[ \$(pending '$work/d1.journal') -eq 0 ]"
 	check "no crash or sanitizer report" \
 	    "! grep -q 'Sanitizer\|runtime error\|core dumped' '$work/d1.log'"
 else
