@@ -149,12 +149,6 @@ fail:
 }
 
 int
-atomic_finish(struct atomic_file *af, char *err, size_t errsz)
-{
-	return sync_file(af, 0, err, errsz);
-}
-
-int
 atomic_commit(struct atomic_file *af, int keep, char *err, size_t errsz)
 {
 	int fd;

@@ -43,8 +43,6 @@ int	atomic_begin_path(struct atomic_file *af, const char *path,
 int	atomic_tmp_path(const struct atomic_file *af, char *buf, size_t bufsz);
 /* The temporary file as a stdio stream, owned by af. */
 FILE	*atomic_stream(struct atomic_file *af, const char *mode);
-/* Everything written reaches the disk (flushed, synced, closed). */
-int	atomic_finish(struct atomic_file *af, char *err, size_t errsz);
 /*
  * Finishes, renames into place and syncs the folder: 0, or -1 with err
  * (the old file stays).  With keep, the file stays open, its descriptor

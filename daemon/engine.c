@@ -1080,12 +1080,6 @@ engine_sample(struct engine *e, int idx, const struct sample *s, int last)
 }
 
 void
-engine_source_end(struct engine *e, int idx)
-{
-	pipeline_source_end(e->pl, idx);
-}
-
-void
 engine_fault(struct engine *e, int idx, int faulted, const char *error)
 {
 	struct event ev;
@@ -1441,12 +1435,7 @@ engine_free(struct engine *e)
 		gpio_release(e->buzzer);
 	}
 	gpio_release(e->button);
-	if (e->mqtt != NULL) {
-		mqtt_shutdown(e->mqtt);
-		mqtt_free(e->mqtt);
-	}
-	if (e->have_outbox)
-		outbox_close(&e->ob);
+	/* engine_close() let go of the broker and the outbox. */
 	statedir_close(&e->sd);
 	pipeline_free(e->pl);
 	report_free(e->report);

@@ -17,8 +17,8 @@
  *    sensors' time (clock->data) and the reminders to the wall clock.
  *
  * Wiring into it:
- *  - a new input: call engine_sample() in time order per source, and
- *    engine_source_end() when a source is gone for good;
+ *  - a new input: call engine_sample() in time order per source, its
+ *    last sample flagged as the source's end;
  *  - a new sink of events: add it to engine.c's emit(), the one place
  *    every event passes (after the pipeline and the reminders made it);
  *  - a new night-end output (a nightly file): engine.c's night_ended(),
@@ -107,7 +107,6 @@ struct engine	*engine_new(const struct engine_conf *ec,
 /* A sample, in time order per source; last: the source ends with it. */
 void		 engine_sample(struct engine *e, int source,
 		    const struct sample *s, int last);
-void		 engine_source_end(struct engine *e, int source);
 /* A sensor stopped working (faulted) or works again. */
 void		 engine_fault(struct engine *e, int source, int faulted,
 		    const char *error);

@@ -587,7 +587,6 @@ outbox_close(struct outbox *ob)
 	return lost > 0 ? -1 : 0;
 }
 
-static int	append_unwritten(struct outbox *ob);
 
 static const char *const priority_names[] = { "movement", "event",
     "cramp or summary" };
