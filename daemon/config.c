@@ -316,8 +316,8 @@ number(const config_setting_t *s)
 	return (double)config_setting_get_int64(s);
 }
 
-static int
-parse_clock(const char *str, int *minutes)
+int
+config_parse_clock(const char *str, int *minutes)
 {
 	int h, m;
 	char tail;
@@ -389,7 +389,7 @@ set_option(struct ctx *cx, struct config *c, const char *group,
 			    group, o->name);
 		str = config_setting_get_string(s);
 		if (o->kind == OPT_CLOCK) {
-			if (parse_clock(str, (int *)(void *)field) == -1)
+			if (config_parse_clock(str, (int *)(void *)field) == -1)
 				return fail(cx, s, "%s.%s: \"%s\" is not a "
 				    "time of day \"HH:MM\"", group, o->name,
 				    str);

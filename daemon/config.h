@@ -111,5 +111,7 @@ void		 config_list_options(void (*fn)(const char *name, void *ctx),
 		    void *ctx);
 /* Sets a sensor's axis from "x", "-y", ...; -1 if it is none of those. */
 int		 config_parse_axis(const char *s, double axis[3]);
+/* "HH:MM" (00:00 to 23:59) to minutes after midnight: 0, or -1. */
+int		 config_parse_clock(const char *str, int *minutes);
 
 #endif

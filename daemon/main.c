@@ -81,21 +81,6 @@ usage(FILE *f)
 "73 cannot create an output file, 74 cannot write it, 78 bad configuration.\n");
 }
 
-/* "21:30" to minutes after midnight; -1 unless exactly HH:MM. */
-static int
-parse_hhmm(const char *s)
-{
-	int h, m;
-
-	if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' ||
-	    s[1] < '0' || s[1] > '9' || s[3] < '0' || s[3] > '5' ||
-	    s[4] < '0' || s[4] > '9')
-		return -1;
-	h = (s[0] - '0') * 10 + (s[1] - '0');
-	m = (s[3] - '0') * 10 + (s[4] - '0');
-	return h > 23 ? -1 : h * 60 + m;
-}
-
 static int
 parse_args(int argc, char **argv, struct options *o)
 {
@@ -161,7 +146,7 @@ parse_args(int argc, char **argv, struct options *o)
 			o->edf_path = optarg;
 			break;
 		case OPT_SIT:
-			if ((o->sit_minute = parse_hhmm(optarg)) == -1) {
+			if (config_parse_clock(optarg, &o->sit_minute) == -1) {
 				log_err("--sit: '%s' is not a local time HH:MM "
 				    "(00:00 to 23:59)", optarg);
 				return -1;
