@@ -53,8 +53,10 @@ python3 tests/edf/check.py "$work/two.edf.json" "$work/two.jsonl" \
     "$work/bed.csv")" \
     "left ax:50" "left ay:50" "left az:50" "right ax:100" "right ay:100" \
     "right az:100" "bedroom temp:1" "bed motion:25" > "$work/two.out"
+# Its status now: the $(tail) in check's first word would reset $? (bash).
+rc=$?
 check "two legs, a thermometer and a switch as biosig reads them: $(tail -n 1 \
-    "$work/two.out")" "[ $? -eq 0 ]"
+    "$work/two.out")" "[ $rc -eq 0 ]"
 grep FAIL "$work/two.out"
 check "the axes in g; 8 signals and the annotations" \
     "grep -q '\"PhysicalUnit\"	: \"g\"' \
@@ -84,8 +86,9 @@ read_edf "$work/gap.edf"
 python3 tests/edf/check.py "$work/gap.edf.json" "$work/gap.jsonl" "$t0" \
     "$(last "$work/ankle.csv")" "ankle ax:25" "ankle ay:25" "ankle az:25" \
     -- $gaps > "$work/gap.out"
+rc=$?
 check "a recording with a gap, filled and annotated: $(tail -n 1 \
-    "$work/gap.out")" "[ $? -eq 0 ]"
+    "$work/gap.out")" "[ $rc -eq 0 ]"
 grep FAIL "$work/gap.out"
 check "the gap is in the file's length, not cut out" \
     "grep -q '\"NumberOfRecords\"	: 1800,' '$work/gap.edf.json'"

@@ -147,12 +147,24 @@ test_edges(void **state)
 		/* an exponent without digits is a mistake, not "1" */
 		"1e", "1e+", "1e-x", "2.5E",
 	};
+	/* What a recording holds: the inline reader must take these itself. */
+	static const char *plain[] = {
+		"1795034700.010", "-0.0481", "0.1", "5.", "0", "-0",
+		"16384", "900719925474099", "0.000061",
+	};
 	double v;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		compare(cases[i]);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		const char *p = plain[i], *end = p + strlen(p);
+
+		if (decimal_parse_plain(p, end, &v) != end ||
+		    decimal_parse_plain(p, NULL, &v) != end)
+			fail_msg("'%s' not read by decimal_parse_plain", p);
+	}
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		const char *p = refused[i], *end = p + strlen(p);
 		const char *got = decimal_parse(p, end, &v);

@@ -269,6 +269,7 @@ test_gap_in_the_data_spoils_it(void **state)
 	start(&r);
 	sit_gap(&r.sit, T0 - 30, T0 + 30);
 	tick(&r, 3700);
+	assert_int_equal(r.done, 1);
 	assert_int_equal(r.res.reason, SIT_SENSOR_FAULT);
 	assert_true(r.res.end == T0);
 	/* Before the test or after its hour: no matter. */
@@ -277,6 +278,8 @@ test_gap_in_the_data_spoils_it(void **state)
 	sit_still(&r, 0, 3600, 10, 0);
 	sit_gap(&r.sit, T0 + 3600, T0 + 3700);
 	tick(&r, 3700);
+	/* Finished, and valid: a result never given would read as valid. */
+	assert_int_equal(r.done, 1);
 	assert_int_equal(r.res.reason, SIT_VALID);
 }
 
