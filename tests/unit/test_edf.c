@@ -353,10 +353,11 @@ static void
 test_errors(void **state)
 {
 	static const struct edf_source src[] = { { "ankle", EDF_ACCEL } };
-	char err[512], bad[PATH_MAX];
+	char err[512], bad[PATH_MAX], old[64];
 	struct sample s = { 0, { 0, 0, 1 } };
 	struct stat st;
 	struct edf *e;
+	FILE *f;
 
 	(void)state;
 	snprintf(bad, sizeof(bad), "%s/no/such/night.edf", dir);
@@ -371,11 +372,20 @@ test_errors(void **state)
 	assert_int_equal(edf_close(e, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "more than 7 days"));
 	assert_int_equal(stat(path, &st), -1);
-	/* Nothing recorded: an error, and the old file stays. */
+	/* Nothing recorded: an error, and the old file stays as it was. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs("an earlier night", f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
 	assert_non_null(e = edf_open_path(path, src, 1, "x", err, sizeof(err)));
 	assert_int_equal(edf_close(e, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no samples"));
-	assert_int_equal(stat(path, &st), -1);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(old, sizeof(old), f));
+	fclose(f);
+	assert_string_equal(old, "an earlier night");
+	unlink(path);
 }
 
 int
