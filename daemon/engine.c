@@ -175,6 +175,28 @@ open_edf(struct engine *e, int dirfd, const char *name)
 	return edf;
 }
 
+/* report-<evening's date>.EXT, the name of a night's file: 0, or -1. */
+static int
+nightly_name(int evening, const char *ext, char *buf, size_t bufsz)
+{
+	char day[16];
+
+	if (hydration_day_string(evening, day, sizeof(day)) == -1)
+		return -1;
+	return (size_t)snprintf(buf, bufsz, "report-%s.%s", day, ext) <
+	    bufsz ? 0 : -1;
+}
+
+/* A week of a night's files: the one from eight nights ago goes. */
+static void
+prune_nightly(struct engine *e, int evening, const char *ext)
+{
+	char old[64];
+
+	if (nightly_name(evening - 8, ext, old, sizeof(old)) == 0)
+		(void)unlinkat(e->sd.fd, old, 0);
+}
+
 /*
  * The night's picture, report-YYYY-MM-DD.svg in the state directory (the
  * evening's date), replaced whole; a week of them is kept.
@@ -183,14 +205,12 @@ static void
 write_nightly_picture(struct engine *e, const struct event *summary)
 {
 	struct atomic_file af;
-	char day[16], name[64], old[64], err[PATH_MAX + 128];
-	int evening;
+	char name[64], err[PATH_MAX + 128];
+	int evening = trend_night(summary->start);
 	FILE *f;
 
-	evening = trend_night(summary->start);
-	if (hydration_day_string(evening, day, sizeof(day)) == -1)
+	if (nightly_name(evening, "svg", name, sizeof(name)) == -1)
 		goto done;
-	snprintf(name, sizeof(name), "report-%s.svg", day);
 	if (atomic_begin(&af, e->sd.fd, e->sd.path, name, 0640, err,
 	    sizeof(err)) == -1) {
 		log_err("%s", err);
@@ -208,11 +228,7 @@ write_nightly_picture(struct engine *e, const struct event *summary)
 		goto done;
 	}
 	log_info("the night's picture: %s/%s", e->sd.path, name);
-	/* A week of pictures: the one from eight nights ago goes. */
-	if (hydration_day_string(evening - 8, day, sizeof(day)) == 0 &&
-	    (size_t)snprintf(old, sizeof(old), "report-%s.svg", day) <
-	    sizeof(old))
-		(void)unlinkat(e->sd.fd, old, 0);
+	prune_nightly(e, evening, "svg");
 done:
 	report_clear(e->nightly);
 }
@@ -225,20 +241,16 @@ done:
 static void
 open_nightly_edf(struct engine *e)
 {
-	char day[16];
-
-	if (hydration_day_string(trend_night(e->data_now), day,
-	    sizeof(day)) == -1)
+	if (nightly_name(trend_night(e->data_now), "edf", e->nightly_edf_name,
+	    sizeof(e->nightly_edf_name)) == -1)
 		return;
-	snprintf(e->nightly_edf_name, sizeof(e->nightly_edf_name),
-	    "report-%s.edf", day);
 	e->nightly_edf = open_edf(e, e->sd.fd, e->nightly_edf_name);
 }
 
 static void
 write_nightly_edf(struct engine *e, const struct event *summary)
 {
-	char day[16], old[64], err[PATH_MAX + 256];
+	char err[PATH_MAX + 256];
 	struct edf *edf = e->nightly_edf;
 
 	e->nightly_edf = NULL;
@@ -247,10 +259,7 @@ write_nightly_edf(struct engine *e, const struct event *summary)
 		return;
 	}
 	log_info("the night's EDF: %s/%s", e->sd.path, e->nightly_edf_name);
-	if (hydration_day_string(trend_night(summary->start) - 8, day,
-	    sizeof(day)) == 0 && (size_t)snprintf(old, sizeof(old),
-	    "report-%s.edf", day) < sizeof(old))
-		(void)unlinkat(e->sd.fd, old, 0);
+	prune_nightly(e, trend_night(summary->start), "edf");
 }
 
 static void
