@@ -245,9 +245,8 @@ static void
 remember(const struct statedir *sd, const struct discovery_msg *msgs,
     int n)
 {
-	char err[512], *text;
+	char err[512];
 	json_t *o, *topics;
-	size_t len;
 	int i;
 
 	if ((topics = json_array()) == NULL)
@@ -257,17 +256,7 @@ remember(const struct statedir *sd, const struct discovery_msg *msgs,
 			json_array_append_new(topics, json_string(msgs[i].topic));
 	if ((o = json_pack("{s:o}", "announced", topics)) == NULL)
 		return;
-	/* Too long to be read back (prefixes of hundreds of bytes). */
-	text = json_dumps(o, JSON_INDENT(1));
-	len = text ? strlen(text) : STATEFILE_MAX;
-	free(text);
-	if (len >= STATEFILE_MAX - 1) {
-		log_warn("%s/%s: the topics announced do not fit; entities "
-		    "removed later may stay in Home Assistant", sd->path,
-		    ANNOUNCED_FILE);
-		json_decref(o);
-		return;
-	}
+	/* Prefixes of hundreds of bytes may not fit. */
 	if (statefile_write(sd, ANNOUNCED_FILE, o, err, sizeof(err)) == -1)
 		log_warn("%s; entities removed later may stay in Home "
 		    "Assistant", err);

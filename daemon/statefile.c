@@ -116,6 +116,13 @@ statefile_write(const struct statedir *sd, const char *name, json_t *o,
 		snprintf(err, errsz, "%s/%s: out of memory", sd->path, name);
 		goto done;
 	}
+	/* What could not be read back is not written: the old file stays. */
+	if (strlen(text) + 1 >= STATEFILE_MAX) {
+		snprintf(err, errsz, "%s/%s: %zu bytes, more than a state file "
+		    "may hold (%d)", sd->path, name, strlen(text) + 1,
+		    STATEFILE_MAX - 1);
+		goto done;
+	}
 	if (atomic_begin(&af, sd->fd, sd->path, name, 0640, err, errsz) == -1)
 		goto done;
 	if ((f = atomic_stream(&af, "w")) == NULL) {

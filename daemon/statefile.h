@@ -38,7 +38,10 @@ void	statedir_close(struct statedir *sd);
 int	statedir_file(const struct statedir *sd, const char *name, int flags,
 	    char *err, size_t errsz);
 
-/* Takes o (decref'd).  0, or -1 with err naming the file; the old stays. */
+/*
+ * Takes o (decref'd).  0, or -1 with err naming the file; the old stays.
+ * Text that statefile_read could not read back whole is refused.
+ */
 int	statefile_write(const struct statedir *sd, const char *name,
 	    json_t *o, char *err, size_t errsz);
 /*

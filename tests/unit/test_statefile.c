@@ -259,6 +259,31 @@ test_atomic_writer(void **state)
 	    "directory");
 }
 
+/* A state too large to read back is not written; the old file stays. */
+static void
+test_too_large_is_refused(void **state)
+{
+	char err[512], buf[STATEFILE_MAX + 1], path[512], rpath[512];
+	json_t *big = json_array();
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_int_equal(statefile_write(&sd, "s.json", json_pack("{s:i}",
+	    "n", 1), err, sizeof(err)), 0);
+	for (i = 0; i < 1000; i++)
+		json_array_append_new(big, json_string("0123456789"));
+	assert_int_equal(statefile_write(&sd, "s.json", json_pack("{s:o}",
+	    "n", big), err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "s.json: "));
+	assert_non_null(strstr(err, "more than a state file may hold"));
+	snprintf(path, sizeof(path), "%s/s.json", dir);
+	assert_non_null(strstr(contents(path), "\"n\": 1"));
+	assert_int_equal(statefile_read(&sd, "s.json", buf, &len, rpath,
+	    sizeof(rpath), err, sizeof(err)), 1);
+	assert_int_equal(entries(dir), 1);
+}
+
 int
 main(void)
 {
@@ -275,6 +300,8 @@ main(void)
 		    test_a_linked_folder_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_writer, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_too_large_is_refused,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("statefile", tests, NULL, NULL);
