@@ -18,11 +18,35 @@ say(char *err, size_t errsz, const char *path, int e)
 }
 
 int
+atomic_create_unique(int dirfd, const char *stem, int flags, mode_t mode,
+    char *name, size_t namesz)
+{
+	unsigned char rnd[4];
+	int fd, i;
+
+	/* A random name made here: nobody can have put a link there. */
+	for (i = 0; i < TRIES; i++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -1;
+		if ((size_t)snprintf(name, namesz, "%s%02x%02x%02x%02x", stem,
+		    rnd[0], rnd[1], rnd[2], rnd[3]) >= namesz) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if ((fd = openat(dirfd, name, flags | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, mode)) >= 0)
+			return fd;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+int
 atomic_begin(struct atomic_file *af, int dirfd, const char *dirpath,
     const char *name, mode_t mode, char *err, size_t errsz)
 {
-	unsigned char rnd[4];
-	int i;
+	char stem[sizeof(af->tmp)];
 
 	memset(af, 0, sizeof(*af));
 	af->dirfd = dirfd;
@@ -38,25 +62,10 @@ atomic_begin(struct atomic_file *af, int dirfd, const char *dirpath,
 		    strerror(ENAMETOOLONG));
 		return -1;
 	}
-	/* A random name made here: nobody can have put a link there. */
-	for (i = 0; i < TRIES; i++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-			say(err, errsz, af->path, errno);
-			return -1;
-		}
-		snprintf(af->tmp, sizeof(af->tmp), ".%s" ATOMIC_TMP_TAG
-		    "%02x%02x%02x%02x", name, rnd[0], rnd[1], rnd[2], rnd[3]);
-		if ((af->fd = openat(dirfd, af->tmp, O_WRONLY | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)) >= 0)
-			break;
-		if (errno != EEXIST) {
-			say(err, errsz, af->path, errno);
-			af->tmp[0] = '\0';
-			return -1;
-		}
-	}
-	if (af->fd == -1) {
-		say(err, errsz, af->path, EEXIST);
+	snprintf(stem, sizeof(stem), ".%s" ATOMIC_TMP_TAG, name);
+	if ((af->fd = atomic_create_unique(dirfd, stem, O_WRONLY, mode,
+	    af->tmp, sizeof(af->tmp))) == -1) {
+		say(err, errsz, af->path, errno);
 		af->tmp[0] = '\0';
 		return -1;
 	}

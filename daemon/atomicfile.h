@@ -30,6 +30,12 @@ struct atomic_file {
  * A replacement for name in the folder dirfd (dirpath is for messages).
  * 0, or -1 with err naming the file.
  */
+/*
+ * A new file STEM<8 hex digits> in dirfd, made with O_CREAT | O_EXCL |
+ * O_NOFOLLOW and flags, its name in name: its descriptor, or -1 (errno).
+ */
+int	atomic_create_unique(int dirfd, const char *stem, int flags,
+	    mode_t mode, char *name, size_t namesz);
 int	atomic_begin(struct atomic_file *af, int dirfd, const char *dirpath,
 	    const char *name, mode_t mode, char *err, size_t errsz);
 /* The same for any path: its folder is opened here. */

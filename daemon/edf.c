@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/random.h>
 
 #include <edflib.h>
 
@@ -320,24 +319,14 @@ static FILE *
 spool_file(const struct edf *e, char *err, size_t errsz)
 {
 	char name[64];
-	unsigned char rnd[8];
 	FILE *f;
-	int fd, tries;
+	int fd;
 
 	fd = openat(e->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	/* A file system without O_TMPFILE: a random name, at once gone. */
-	for (tries = 0; fd == -1 && tries < 8; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-			break;
-		snprintf(name, sizeof(name), ".edf-spool-%02x%02x%02x%02x%02x"
-		    "%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-		    rnd[5], rnd[6], rnd[7]);
-		if ((fd = openat(e->dirfd, name, O_RDWR | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0)
-			(void)unlinkat(e->dirfd, name, 0);
-		else if (errno != EEXIST)
-			break;
-	}
+	if (fd == -1 && (fd = atomic_create_unique(e->dirfd, ".edf-spool-",
+	    O_RDWR, 0600, name, sizeof(name))) >= 0)
+		(void)unlinkat(e->dirfd, name, 0);
 	if (fd == -1 || (f = fdopen(fd, "w+")) == NULL) {
 		snprintf(err, errsz, "%s: a spool for the samples: %s", e->dir,
 		    strerror(errno));

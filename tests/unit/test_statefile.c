@@ -259,6 +259,31 @@ test_atomic_writer(void **state)
 	    "directory");
 }
 
+/* Unique names, as the EDF's spool takes them without O_TMPFILE. */
+static void
+test_unique_names(void **state)
+{
+	char n1[32], n2[32];
+	int f1, f2;
+
+	(void)state;
+	f1 = atomic_create_unique(sd.fd, ".spool-", O_RDWR, 0600, n1,
+	    sizeof(n1));
+	f2 = atomic_create_unique(sd.fd, ".spool-", O_RDWR, 0600, n2,
+	    sizeof(n2));
+	assert_true(f1 >= 0 && f2 >= 0);
+	assert_string_not_equal(n1, n2);
+	assert_int_equal(strncmp(n1, ".spool-", 7), 0);
+	assert_int_equal(strlen(n1), 15);
+	close(f1);
+	close(f2);
+	assert_int_equal(unlinkat(sd.fd, n1, 0), 0);
+	assert_int_equal(unlinkat(sd.fd, n2, 0), 0);
+	assert_int_equal(atomic_create_unique(sd.fd, ".spool-", O_RDWR, 0600,
+	    n1, 10), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+}
+
 /* A state too large to read back is not written; the old file stays. */
 static void
 test_too_large_is_refused(void **state)
@@ -302,6 +327,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_too_large_is_refused,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unique_names, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("statefile", tests, NULL, NULL);
