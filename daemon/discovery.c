@@ -28,50 +28,51 @@ struct entity {
 	const char	*command;	/* B/set/<command>, or NULL */
 	const char	*category;	/* entity_category, or NULL */
 	int		 precision;	/* suggested decimals, -1 none */
+	const char	*press;		/* a button's payload; NULL: PRESS */
 };
 
 static const struct entity entities[] = {
 	{ "sensor", "plm_tonight", "PLMs tonight", "plm_tonight", NULL, NULL,
-	    "measurement", "mdi:shoe-print", NULL, NULL, 0 },
+	    "measurement", "mdi:shoe-print", NULL, NULL, 0, NULL },
 	{ "sensor", "lm_tonight", "Leg movements tonight", "lm_tonight", NULL,
-	    NULL, "measurement", "mdi:walk", NULL, NULL, 0 },
+	    NULL, "measurement", "mdi:walk", NULL, NULL, 0, NULL },
 	{ "sensor", "cramps_tonight", "Cramps tonight", "cramps_tonight", NULL,
-	    NULL, "measurement", "mdi:flash-alert", NULL, NULL, 0 },
+	    NULL, "measurement", "mdi:flash-alert", NULL, NULL, 0, NULL },
 	{ "sensor", "plm_index_last_night", "PLM index last night",
 	    "plm_index_last_night", "/h", NULL, "measurement",
-	    "mdi:chart-bell-curve", NULL, NULL, 1 },
+	    "mdi:chart-bell-curve", NULL, NULL, 1, NULL },
 	{ "sensor", "plm_index_week", "PLM index, 7-night median",
 	    "plm_index_week", "/h", NULL, "measurement",
-	    "mdi:chart-timeline-variant", NULL, NULL, 1 },
+	    "mdi:chart-timeline-variant", NULL, NULL, 1, NULL },
 	/* What the index is per: out-of-bed time is left out. */
 	{ "sensor", "hours_in_bed_last_night", "Hours in bed last night",
 	    "hours_in_bed_last_night", "h", "duration", "measurement",
-	    "mdi:bed", NULL, NULL, 1 },
+	    "mdi:bed", NULL, NULL, 1, NULL },
 	/* The suggested immobilization test: START, STOP, running. */
 	{ "binary_sensor", "sit_running", "Immobilization test running",
 	    "sit_running", NULL, "running", NULL, "mdi:seat-recline-normal",
-	    NULL, NULL, -1 },
+	    NULL, NULL, -1, NULL },
 	{ "button", "sit_start", "Start immobilization test", NULL, NULL,
-	    NULL, NULL, "mdi:timer-play-outline", "sit", NULL, -1 },
+	    NULL, NULL, "mdi:timer-play-outline", "sit", NULL, -1, "START" },
 	{ "button", "sit_stop", "Stop immobilization test", NULL, NULL,
-	    NULL, NULL, "mdi:timer-stop-outline", "sit", NULL, -1 },
+	    NULL, NULL, "mdi:timer-stop-outline", "sit", NULL, -1, "STOP" },
 	{ "sensor", "water_today", "Water today", "water_today_ml", "mL",
-	    "volume", "total_increasing", "mdi:cup-water", NULL, NULL, 0 },
+	    "volume", "total_increasing", "mdi:cup-water", NULL, NULL, 0, NULL },
 	{ "binary_sensor", "restless", "Restless now", "restless", NULL, NULL,
-	    NULL, "mdi:run", NULL, NULL, -1 },
+	    NULL, "mdi:run", NULL, NULL, -1, NULL },
 	{ "binary_sensor", "reminder", "Drink reminder", "reminder", NULL,
-	    NULL, NULL, "mdi:cup-water", NULL, NULL, -1 },
+	    NULL, NULL, "mdi:cup-water", NULL, NULL, -1, NULL },
 	/* The device's health, not the sleeper's: HA lists it apart. */
 	{ "binary_sensor", "sensor_problem", "Sensor problem",
 	    "sensor_problem", NULL, "problem", NULL, NULL, NULL, "diagnostic",
-	    -1 },
+	    -1, NULL },
 	/* A setting of the device, not a reading. */
 	{ "switch", "monitoring", "Monitoring", "monitoring", NULL, NULL, NULL,
-	    "mdi:bed-clock", "monitoring", "config", -1 },
+	    "mdi:bed-clock", "monitoring", "config", -1, NULL },
 	{ "button", "drank", "Drank a glass", NULL, NULL, NULL, NULL,
-	    "mdi:cup-water", "drank", NULL, -1 },
+	    "mdi:cup-water", "drank", NULL, -1, NULL },
 	{ "button", "snooze", "Snooze reminder", NULL, NULL, NULL, NULL,
-	    "mdi:alarm-snooze", "snooze", NULL, -1 },
+	    "mdi:alarm-snooze", "snooze", NULL, -1, NULL },
 };
 
 void
@@ -147,8 +148,7 @@ entity_config(const struct entity *e, const char *base)
 	}
 	if (strcmp(e->component, "button") == 0)
 		json_object_set_new(o, "payload_press", json_string(
-		    strcmp(e->object, "sit_start") == 0 ? "START" :
-		    strcmp(e->object, "sit_stop") == 0 ? "STOP" : "PRESS"));
+		    e->press != NULL ? e->press : "PRESS"));
 	if (strcmp(e->component, "switch") == 0 ||
 	    strcmp(e->component, "binary_sensor") == 0) {
 		json_object_set_new(o, "payload_on", json_string("ON"));

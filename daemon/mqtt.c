@@ -78,8 +78,16 @@ struct mqtt {
 	int			 ntemps;
 };
 
-static const char *const commands[] = { "drank", "snooze", "monitoring",
-    "sit" };
+/* B/set/<name> and the payloads each takes. */
+static const struct command {
+	const char	*name;
+	const char	*values[3];
+} commands[] = {
+	{ "drank", { "PRESS" } },
+	{ "snooze", { "PRESS" } },
+	{ "monitoring", { "ON", "OFF" } },
+	{ "sit", { "START", "STOP" } },
+};
 
 static double
 jitter(double s)
@@ -312,7 +320,7 @@ mqtt_parse_command(const char *base, const char *topic, const void *payload,
     int len, char *name, size_t namesz, char *value, size_t valuesz)
 {
 	size_t blen = strlen(base), i;
-	const char *cmd;
+	const char *cmd, *const *v;
 	int j;
 
 	if (strncmp(topic, base, blen) != 0 ||
@@ -320,7 +328,7 @@ mqtt_parse_command(const char *base, const char *topic, const void *payload,
 		return -1;
 	cmd = topic + blen + 5;
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(cmd, commands[i]) == 0)
+		if (strcmp(cmd, commands[i].name) == 0)
 			break;
 	if (i == sizeof(commands) / sizeof(commands[0]))
 		return -1;
@@ -333,10 +341,10 @@ mqtt_parse_command(const char *base, const char *topic, const void *payload,
 			return -1;
 	memcpy(value, payload, (size_t)len);
 	value[len] = '\0';
-	if (strcmp(cmd, "monitoring") == 0 ? strcmp(value, "ON") != 0 &&
-	    strcmp(value, "OFF") != 0 : strcmp(cmd, "sit") == 0 ?
-	    strcmp(value, "START") != 0 && strcmp(value, "STOP") != 0 :
-	    strcmp(value, "PRESS") != 0)
+	for (v = commands[i].values; *v != NULL; v++)
+		if (strcmp(value, *v) == 0)
+			break;
+	if (*v == NULL)
 		return -1;
 	snprintf(name, namesz, "%s", cmd);
 	return 0;
