@@ -759,6 +759,34 @@ peek_file(const char *path, char *buf, size_t bufsz, size_t *len,
 	return 0;
 }
 
+/*
+ * The files MQTT reads: the password, and PEM files that must hold begin
+ * (and end, when set).
+ */
+static const struct {
+	const char	*name;
+	size_t		 offset;
+	const char	*begin, *end, *what;
+} mqtt_files[] = {
+	{ "password_file", offsetof(struct mqtt_conf, password_file), NULL,
+	    NULL, NULL },
+	{ "ca_file", offsetof(struct mqtt_conf, ca_file),
+	    "-----BEGIN CERTIFICATE-----", NULL, "a PEM certificate" },
+	{ "cert_file", offsetof(struct mqtt_conf, cert_file),
+	    "-----BEGIN CERTIFICATE-----", NULL, "a PEM certificate" },
+	{ "key_file", offsetof(struct mqtt_conf, key_file),
+	    "-----BEGIN ", "PRIVATE KEY-----", "a PEM private key" },
+};
+
+/* How much of path is its folder, the slash included; 0 for none. */
+static int
+folder_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? 0 : (int)(slash - path) + 1;
+}
+
 /* The setting at path, or the file for a message without a line. */
 static const config_setting_t *
 at(const char *path, config_t *cf)
@@ -776,30 +804,19 @@ at(const char *path, config_t *cf)
 static int
 anchor_mqtt_files(struct ctx *cx, struct config *c, config_t *cf)
 {
-	static const struct {
-		const char	*name;
-		size_t		 offset;
-	} files[] = {
-		{ "mqtt.password_file", offsetof(struct config,
-		    mqtt.password_file) },
-		{ "mqtt.ca_file", offsetof(struct config, mqtt.ca_file) },
-		{ "mqtt.cert_file", offsetof(struct config, mqtt.cert_file) },
-		{ "mqtt.key_file", offsetof(struct config, mqtt.key_file) },
-	};
-	const char *slash = strrchr(c->path, '/');
-	int dirlen = slash == NULL ? 0 : (int)(slash - c->path) + 1;
-	char joined[PATH_MAX], *file;
+	int dirlen = folder_len(c->path);
+	char joined[PATH_MAX], opt[32], *file;
 	size_t i;
 
-	for (i = 0; dirlen > 0 && i < NOPTS(files); i++) {
-		file = (char *)c + files[i].offset;
+	for (i = 0; dirlen > 0 && i < NOPTS(mqtt_files); i++) {
+		file = (char *)&c->mqtt + mqtt_files[i].offset;
 		if (file[0] == '\0' || file[0] == '/')
 			continue;
+		snprintf(opt, sizeof(opt), "mqtt.%s", mqtt_files[i].name);
 		if (snprintf(joined, sizeof(joined), "%.*s%s", dirlen, c->path,
 		    file) >= (int)sizeof(joined))
-			return fail(cx, at(files[i].name, cf), "%s: %s: too "
-			    "long with the configuration's folder before it",
-			    files[i].name, file);
+			return fail(cx, at(opt, cf), "%s: %s: too long with "
+			    "the configuration's folder before it", opt, file);
 		memcpy(file, joined, strlen(joined) + 1);
 	}
 	return 0;
@@ -810,22 +827,9 @@ anchor_mqtt_files(struct ctx *cx, struct config *c, config_t *cf)
  * is missing or not what it should be is a mistake in the configuration,
  * found by --check-config and refused by a reload alike.
  */
-
 static int
 check_mqtt_files(struct ctx *cx, const struct mqtt_conf *m, config_t *cf)
 {
-	static const struct {
-		const char	*name;
-		size_t		 offset;
-		const char	*begin, *end, *what;
-	} files[] = {
-		{ "ca_file", offsetof(struct mqtt_conf, ca_file),
-		    "-----BEGIN CERTIFICATE-----", NULL, "a PEM certificate" },
-		{ "cert_file", offsetof(struct mqtt_conf, cert_file),
-		    "-----BEGIN CERTIFICATE-----", NULL, "a PEM certificate" },
-		{ "key_file", offsetof(struct mqtt_conf, key_file),
-		    "-----BEGIN ", "PRIVATE KEY-----", "a PEM private key" },
-	};
 	char buf[65536], opt[32];
 	const char *path, *why;
 	size_t i, len, line;
@@ -849,18 +853,20 @@ check_mqtt_files(struct ctx *cx, const struct mqtt_conf *m, config_t *cf)
 			    "characters, no control characters)",
 			    m->password_file);
 	}
-	for (i = 0; i < NOPTS(files); i++) {
-		path = (const char *)m + files[i].offset;
-		if (path[0] == '\0')
+	for (i = 0; i < NOPTS(mqtt_files); i++) {
+		path = (const char *)m + mqtt_files[i].offset;
+		if (path[0] == '\0' || mqtt_files[i].begin == NULL)
 			continue;
-		snprintf(opt, sizeof(opt), "mqtt.%s", files[i].name);
+		snprintf(opt, sizeof(opt), "mqtt.%s", mqtt_files[i].name);
 		if (peek_file(path, buf, sizeof(buf), &len, &why) == -1)
 			return fail(cx, at(opt, cf), "%s: %s: %s", opt, path,
 			    why);
-		if (strstr(buf, files[i].begin) == NULL || (files[i].end !=
-		    NULL && strstr(buf, files[i].end) == NULL))
+		if (strstr(buf, mqtt_files[i].begin) == NULL ||
+		    (mqtt_files[i].end != NULL && strstr(buf,
+		    mqtt_files[i].end) == NULL))
 			return fail(cx, at(opt, cf), "%s: %s: not %s (%s...)",
-			    opt, path, files[i].what, files[i].begin);
+			    opt, path, mqtt_files[i].what,
+			    mqtt_files[i].begin);
 	}
 	return 0;
 }
@@ -1017,8 +1023,8 @@ share_settings(struct config *c)
 static char *
 read_config_text(const char *path)
 {
-	const char *slash = strrchr(path, '/'), *line, *q;
-	size_t dirlen = slash == NULL ? 0 : (size_t)(slash - path) + 1;
+	const char *line, *q;
+	size_t dirlen = (size_t)folder_len(path);
 	size_t len = 0, cap = 0, n, out = 0, extra = 0;
 	char *in = NULL, *text, *b;
 	FILE *f;
