@@ -11,10 +11,16 @@
  * Read-ahead: the thread fills batches of samples in a ring, the caller
  * empties them.  A batch belongs to the thread from when the caller hands
  * it back (tail) until the thread hands it over (head), and to the caller
- * between; only head and tail are shared.  Small, to keep memory flat.
+ * between; only head, tail and who waits are shared.  Small, to keep
+ * memory flat (160 KB).
+ *
+ * Either side that finds nothing to do sleeps until half the ring is
+ * there for it, not one batch: waking on every batch cost a sleep and a
+ * wakeup per batch on each side, more time than reading the numbers.
  */
-#define AHEAD_BATCH	256
-#define AHEAD_BATCHES	4
+#define AHEAD_BATCH	512
+#define AHEAD_BATCHES	8
+#define AHEAD_HALF	(AHEAD_BATCHES / 2)
 
 struct ahead_item {
 	struct sample	s;
@@ -31,9 +37,12 @@ struct ahead_batch {
 struct replay_ahead {
 	pthread_t		thread;
 	pthread_mutex_t		lock;
-	pthread_cond_t		cond;
+	pthread_cond_t		room;		/* the thread waits on it */
+	pthread_cond_t		filled;		/* the caller waits on it */
 	unsigned		head, tail;	/* batches handed over, back */
 	int			stop;
+	int			thread_waits, caller_waits;
+	int			ended;		/* the last batch is over */
 	struct ahead_batch	batch[AHEAD_BATCHES];
 	/* The thread's. */
 	int			has_next[REPLAY_MAX];
@@ -178,8 +187,12 @@ read_ahead(void *arg)
 
 	do {
 		pthread_mutex_lock(&ra->lock);
-		while (ra->head - ra->tail == AHEAD_BATCHES && !ra->stop)
-			pthread_cond_wait(&ra->cond, &ra->lock);
+		if (ra->head - ra->tail == AHEAD_BATCHES) {
+			ra->thread_waits = 1;
+			while (ra->head - ra->tail > AHEAD_HALF && !ra->stop)
+				pthread_cond_wait(&ra->room, &ra->lock);
+			ra->thread_waits = 0;
+		}
 		stop = ra->stop;
 		pthread_mutex_unlock(&ra->lock);
 		if (stop)
@@ -199,7 +212,10 @@ read_ahead(void *arg)
 		}
 		pthread_mutex_lock(&ra->lock);
 		ra->head++;
-		pthread_cond_signal(&ra->cond);
+		ra->ended = b->end != 0;
+		if (ra->caller_waits &&
+		    (ra->head - ra->tail >= AHEAD_HALF || ra->ended))
+			pthread_cond_signal(&ra->filled);
 		pthread_mutex_unlock(&ra->lock);
 	} while (b->end == 0);
 	return NULL;
@@ -219,7 +235,13 @@ replay_read_ahead(struct replay_set *set)
 		free(ra);
 		return -1;
 	}
-	if (pthread_cond_init(&ra->cond, NULL) != 0) {
+	if (pthread_cond_init(&ra->room, NULL) != 0) {
+		pthread_mutex_destroy(&ra->lock);
+		free(ra);
+		return -1;
+	}
+	if (pthread_cond_init(&ra->filled, NULL) != 0) {
+		pthread_cond_destroy(&ra->room);
 		pthread_mutex_destroy(&ra->lock);
 		free(ra);
 		return -1;
@@ -232,7 +254,8 @@ replay_read_ahead(struct replay_set *set)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		set->ahead = NULL;
-		pthread_cond_destroy(&ra->cond);
+		pthread_cond_destroy(&ra->filled);
+		pthread_cond_destroy(&ra->room);
 		pthread_mutex_destroy(&ra->lock);
 		free(ra);
 		return -1;
@@ -252,8 +275,14 @@ ahead_front(struct replay_set *set, int *r)
 	for (;;) {
 		if (ra->held == NULL) {
 			pthread_mutex_lock(&ra->lock);
-			while (ra->head == ra->tail)
-				pthread_cond_wait(&ra->cond, &ra->lock);
+			if (ra->head == ra->tail) {
+				ra->caller_waits = 1;
+				while (ra->head - ra->tail < AHEAD_HALF &&
+				    !ra->ended)
+					pthread_cond_wait(&ra->filled,
+					    &ra->lock);
+				ra->caller_waits = 0;
+			}
 			pthread_mutex_unlock(&ra->lock);
 			ra->held = &ra->batch[ra->tail % AHEAD_BATCHES];
 			ra->pos = 0;
@@ -266,7 +295,8 @@ ahead_front(struct replay_set *set, int *r)
 		}
 		pthread_mutex_lock(&ra->lock);
 		ra->tail++;
-		pthread_cond_signal(&ra->cond);
+		if (ra->thread_waits && ra->head - ra->tail <= AHEAD_HALF)
+			pthread_cond_signal(&ra->room);
 		pthread_mutex_unlock(&ra->lock);
 		ra->held = NULL;
 	}
@@ -306,10 +336,11 @@ stop_ahead(struct replay_set *set)
 
 	pthread_mutex_lock(&ra->lock);
 	ra->stop = 1;
-	pthread_cond_signal(&ra->cond);
+	pthread_cond_signal(&ra->room);
 	pthread_mutex_unlock(&ra->lock);
 	pthread_join(ra->thread, NULL);
-	pthread_cond_destroy(&ra->cond);
+	pthread_cond_destroy(&ra->filled);
+	pthread_cond_destroy(&ra->room);
 	pthread_mutex_destroy(&ra->lock);
 	free(ra);
 	set->ahead = NULL;
