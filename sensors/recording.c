@@ -180,29 +180,40 @@ check_value(enum recording_kind kind, int col, double v, const char *name,
  * Anything else is left to the full reading below, which says what is
  * wrong; both read numbers the same way.
  */
+static inline __attribute__((always_inline)) const char *
+plain_value(enum recording_kind kind, int col, const char *p, double *v)
+{
+	if ((p = decimal_parse_plain(p, NULL, v)) == NULL ||
+	    !in_range(kind, col, *v))
+		return NULL;
+	return p;
+}
+
+/*
+ * Each value is stored once, where it belongs: kept in an array indexed
+ * by the column and copied out sixteen bytes at a time, the copy waited
+ * for the eight-byte stores to reach the cache, a third of the time the
+ * thread reading a recording spent.
+ */
 static inline __attribute__((always_inline)) int
 plain_row_of(enum recording_kind kind, int columns, const char *p,
     const char *end, struct sample *s)
 {
-	double v[4] = { 0, 0, 0, 0 };
-	int col;
+	double t, v0, v1 = 0, v2 = 0;
 
-	for (col = 0; col < columns; col++) {
-		if ((p = decimal_parse_plain(p, NULL, &v[col])) == NULL ||
-		    !in_range(kind, col, v[col]))
-			return -1;
-		if (col + 1 < columns) {
-			if (p == end || *p != ',')
-				return -1;
-			p++;
-		}
-	}
+	if ((p = plain_value(kind, 0, p, &t)) == NULL || *p++ != ',' ||
+	    (p = plain_value(kind, 1, p, &v0)) == NULL)
+		return -1;
+	if (columns == 4 && (*p++ != ',' ||
+	    (p = plain_value(kind, 2, p, &v1)) == NULL || *p++ != ',' ||
+	    (p = plain_value(kind, 3, p, &v2)) == NULL))
+		return -1;
 	if (p != end)
 		return -1;
-	s->t = v[0];
-	s->v[0] = v[1];
-	s->v[1] = v[2];
-	s->v[2] = v[3];
+	s->t = t;
+	s->v[0] = v0;
+	s->v[1] = v1;
+	s->v[2] = v2;
 	return 0;
 }
 
