@@ -58,8 +58,14 @@ if ! skipped offline; then
 	echo
 	echo "== offline analysis: 8 h at 100 Hz, $samples samples, $((size / 1048576)) MiB"
 	cat "$night" > /dev/null		# in the page cache for both
-	t_wc=$(best_of 5 wc -l "$night")
-	t_lw=$(best_of 5 "$bin" --replay "$night" --events /dev/null -q)
+	# In turns, so that both meet whatever else the machine is doing.
+	t_wc= t_lw=
+	for round in 1 2 3 4 5 6 7 8 9; do
+		t_wc=$(best_of 1 wc -l "$night" |
+		    awk -v b="${t_wc:-1e9}" '{ print ($1 < b ? $1 : b) }')
+		t_lw=$(best_of 1 "$bin" --replay "$night" --events /dev/null \
+		    -q | awk -v b="${t_lw:-1e9}" '{ print ($1 < b ? $1 : b) }')
+	done
 	awk -v s="$samples" -v wc="$t_wc" -v lw="$t_lw" 'BEGIN {
 		printf "wc -l               %8.3f s\n", wc
 		printf "legwatchd --replay  %8.3f s  %6.1f M samples/s\n", lw, s / lw / 1e6
