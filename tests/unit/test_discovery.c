@@ -147,8 +147,15 @@ test_removed_entities(void **state)
 	n0 = n = discovery_build(&conf, one, 1, &msgs);
 	assert_int_equal(discovery_retire(&sd, &msgs, n), n0);
 	discovery_free(msgs, n);
-	n0 = n = discovery_build(&conf, one, 1, &msgs);
-	assert_int_equal(discovery_retire(&sd, &msgs, n), n0);
+	/* Replaced: without the thermometer, its config is known to go. */
+	n0 = n = discovery_build(&conf, one, 0, &msgs);
+	n = discovery_retire(&sd, &msgs, n);
+	assert_int_equal(n, n0 + 1);
+	assert_non_null(find(msgs, n,
+	    "homeassistant/sensor/guest/temperature_room/config"));
+	assert_string_equal(find(msgs, n,
+	    "homeassistant/sensor/guest/temperature_room/config")->payload,
+	    "");
 	discovery_free(msgs, n);
 	assert_int_equal(unlink(path), 0);
 	statedir_close(&sd);
