@@ -164,12 +164,16 @@ mpu_preset() {
 # sample's z (0x79) goes 0, 1, 0 ... every 0.1-0.4 s, a noise of one LSB
 # (0.000061 g), until unjiggle leaves it 0: every sample the same.  The
 # times are random: a fixed period can lock onto the daemon's drains
-# (once a second) and show it the same value at each.  /tmp/jiggled says
-# when it last wrote, and what: on an emulated CPU under load the loop
-# can stall for seconds, and the readings are still from then on.
+# (once a second) and show it the same value at each.  /tmp/jiggled0
+# holds when it last set out to write the 0: on an emulated CPU under
+# load the loop can stall for seconds, or be killed with a write under
+# way, and the readings may be still from then on.  It is written whole
+# (a rename), so a reader never finds it half there.
 jiggle() {
-	( v=1; while :; do rset "$1" 0x79 $v; echo "$(hwtool now) $v" \
-	    > /tmp/jiggled; v=$((1 - v))
+	rm -f /tmp/jiggled0
+	( v=1; while :; do [ $v = 0 ] && hwtool now > /tmp/jiggled0.new &&
+	    mv /tmp/jiggled0.new /tmp/jiggled0
+	    rset "$1" 0x79 $v; v=$((1 - v))
 	    sleep "0.$((RANDOM % 4 + 1))"; done ) > /dev/null 2>&1 &
 	jiggle_pid=$!
 	jiggle_addr=$1
@@ -485,13 +489,16 @@ run_i2c() {
 	# A chip frozen on one reading, bit for bit (the jiggling stops): a
 	# fault after 30 s of it (set up again first, to no avail) naming
 	# it; readings that move again bring sensor_ok.
+	# The earliest the readings can have been still since: unjiggle's
+	# own 0 comes after t_still, and a 0 of the jiggling's after it set
+	# out to write it.  Later would time the daemon's 30 s short.
+	t_still=$(hwtool now)
+	t_zero=$(cat /tmp/jiggled0 2>/dev/null)
+	[ -n "$t_zero" ] || t_zero=$t_still
 	unjiggle
 	oks0=$(grep -c '"sensor_ok"' "$ev")
-	t_still=$(hwtool now)
-	# Still since the jiggling's last write when that wrote the 0 that
-	# unjiggle leaves.
-	set -- $(cat /tmp/jiggled 2>/dev/null)
-	[ "${2:-}" = 0 ] && t_still=$1
+	t_still=$(awk -v a="$t_still" -v b="$t_zero" \
+	    'BEGIN { printf "%.6f", (b < a ? b : a) }')
 	if wait_until 900 has "$ev" 'the same reading'; then
 		t_fault=$(hwtool now)
 		took=$(awk -v a="$t_still" -v b="$t_fault" 'BEGIN { printf "%.1f", b - a }')
