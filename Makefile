@@ -24,8 +24,10 @@ MANDIR  ?= $(PREFIX)/share/man
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC  = libconfig jansson libgpiod libmosquitto
-CFLAGS_PC = $(LIBS_PC)
+LIBS_PC  = libconfig jansson libgpiod
+# Only legwatchd-live and the tests link libmosquitto (design.md 2.3).
+MQTT_PC  = libmosquitto
+CFLAGS_PC = $(LIBS_PC) $(MQTT_PC)
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
 # 64-bit file offsets on 32-bit systems too (armhf): recordings past 2 GB,
@@ -57,6 +59,7 @@ ALL_CFLAGS = -std=c11 -pthread -I. $(WARN) $(CFLAGS) $(CPPFLAGS) \
 	     $(shell $(PKG_CONFIG) --cflags $(CFLAGS_PC) 2>/dev/null)
 # EDFlib (the EDF+ writer) has no pkg-config file.
 ALL_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -ledf -lm -pthread
+MQTT_LIBS  = $(shell $(PKG_CONFIG) --libs $(MQTT_PC) 2>/dev/null)
 # EDFlib 1.25 on (Debian 13) times annotations in microseconds and
 # deprecates the calls that took 100 us units.
 EDF_HR := $(shell printf '\043include <edflib.h>\nint f(void);\nint f(void) { return edfwrite_annotation_latin1_hr(0, 0, 0, ""); }\n' | \
@@ -66,7 +69,7 @@ ifeq ($(EDF_HR),1)
 CPPFLAGS += -DLEGWATCH_EDF_HR
 endif
 
-CORE_SRC = $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
+CORE_SRC = $(filter-out daemon/main.c daemon/nomqtt.c,$(wildcard daemon/*.c)) \
 	   $(filter-out sensors/gpio_v%.c,$(wildcard sensors/*.c)) \
 	   sensors/gpio_$(GPIOD_API).c
 # libgpiod 2.x changed the whole API: one implementation for each.
@@ -95,7 +98,7 @@ FUZZ_SECONDS ?= 600
 	fuzz check-hw check-trixie cross-arm64 cross-armhf check-deb lint \
 	soak install uninstall clean
 
-all: $(BUILD)/legwatchd $(BUILD)/legwatch-probe $(TOOLS)
+all: $(BUILD)/legwatchd $(BUILD)/legwatchd-live $(BUILD)/legwatch-probe $(TOOLS)
 
 # Installs only what is missing, so it is quick when all is there.
 define install_missing
@@ -130,8 +133,15 @@ $(BUILD)/liblegwatch.a: $(CORE_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/legwatchd: $(BUILD)/daemon/main.o $(BUILD)/liblegwatch.a
+# legwatchd is the one a person runs; offline it loads no MQTT (nomqtt.o
+# goes first, so the archive's mqtt.o is never pulled in), and a run that
+# may talk to a broker goes on in legwatchd-live, beside it.
+$(BUILD)/legwatchd: $(BUILD)/daemon/main.o $(BUILD)/daemon/nomqtt.o \
+    $(BUILD)/liblegwatch.a | $(BUILD)/legwatchd-live
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(BUILD)/legwatchd-live: $(BUILD)/daemon/main.o $(BUILD)/liblegwatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(MQTT_LIBS) $(ALL_LIBS)
 
 # The bring-up check for a person at the Pi (legwatch-probe(8)).
 $(BUILD)/legwatch-probe: $(BUILD)/probe/legwatch-probe.o $(BUILD)/liblegwatch.a
@@ -154,7 +164,7 @@ $(BUILD)/silentdns: $(BUILD)/tests/mqtt/silentdns.o
 
 # -ldl: test_outbox's write() stand-in finds the real one with dlsym().
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(MODEL_OBJ) $(BUILD)/liblegwatch.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) -lcmocka -ldl
+	$(CC) $(LDFLAGS) -o $@ $^ $(MQTT_LIBS) $(ALL_LIBS) -lcmocka -ldl
 
 demo: deps-build
 	@$(MAKE) --no-print-directory $(BUILD)/legwatchd
@@ -217,11 +227,13 @@ check-deb:
 # A user's configuration is never overwritten, nor removed by uninstall.
 MAN8 = $(wildcard man/*.8)
 MAN5 = $(wildcard man/*.5)
-install: $(BUILD)/legwatchd $(BUILD)/legwatch-probe
+install: $(BUILD)/legwatchd $(BUILD)/legwatchd-live $(BUILD)/legwatch-probe
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/legwatch \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 	    $(DESTDIR)$(TMPFILESDIR)
 	install -m 755 $(BUILD)/legwatchd $(DESTDIR)$(SBINDIR)/legwatchd
+	install -m 755 $(BUILD)/legwatchd-live \
+	    $(DESTDIR)$(SBINDIR)/legwatchd-live
 	install -m 755 $(BUILD)/legwatch-probe \
 	    $(DESTDIR)$(SBINDIR)/legwatch-probe
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -239,6 +251,7 @@ install: $(BUILD)/legwatchd $(BUILD)/legwatch-probe
 ifneq ($(MAN8),)
 	install -d $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	ln -sf legwatchd.8 $(DESTDIR)$(MANDIR)/man8/legwatchd-live.8
 endif
 ifneq ($(MAN5),)
 	install -d $(DESTDIR)$(MANDIR)/man5
@@ -251,11 +264,13 @@ endif
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/legwatchd \
+	    $(DESTDIR)$(SBINDIR)/legwatchd-live \
 	    $(DESTDIR)$(SBINDIR)/legwatch-probe \
 	    $(DESTDIR)$(UNITDIR)/legwatchd.service \
 	    $(DESTDIR)$(SYSUSERSDIR)/legwatch.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/legwatch.conf \
 	    $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(DESTDIR)$(MANDIR)/man8/legwatchd-live.8 \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 
 clean:

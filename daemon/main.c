@@ -21,6 +21,7 @@
 #include "log.h"
 #include "engine.h"
 #include "loop.h"
+#include "mqtt.h"
 #include "pipeline.h"
 #include "worker.h"
 #include "sensors/replay.h"
@@ -78,7 +79,8 @@ usage(FILE *f)
 "  -h, --help          this text\n"
 "\n"
 "Exit status: 0 ok, 64 usage, 65 bad input data, 66 input missing,\n"
-"73 cannot create an output file, 74 cannot write it, 78 bad configuration.\n");
+"72 legwatchd-live missing, 73 cannot create an output file, 74 cannot\n"
+"write it, 78 bad configuration.\n");
 }
 
 static int
@@ -334,6 +336,50 @@ file_names(char *buf, size_t bufsz, const struct options *o, int base)
 	}
 }
 
+/*
+ * Whether the run may talk to a broker: the sensors live, or a paced
+ * replay with a configuration standing in for them.  Not only when MQTT
+ * is on now: a reload can turn it on.
+ */
+static int
+uses_broker(const struct options *o, int replay)
+{
+	return !replay || (o->speed > 0 && o->config_path != NULL);
+}
+
+/*
+ * legwatchd is linked without MQTT, so that offline analysis loads
+ * neither libmosquitto nor the TLS libraries under it, a third of its
+ * memory (design.md 2.3).  A run that may talk to a broker goes on in
+ * legwatchd-live, installed beside it, with the same arguments in the
+ * same process (systemd's pid, the signals).  Returns only on failure,
+ * with the exit status, or 0 where this is legwatchd-live.
+ */
+static int
+exec_live(char **argv)
+{
+	char self[PATH_MAX], live[PATH_MAX + sizeof("/legwatchd-live")];
+	const char *slash;
+	ssize_t n;
+
+	if (mqtt_linked())
+		return 0;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1) {
+		log_err("/proc/self/exe: %s: cannot find legwatchd-live, "
+		    "which a run with MQTT needs", strerror(errno));
+		return EX_OSFILE;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	(void)snprintf(live, sizeof(live), "%.*s/legwatchd-live",
+	    slash != NULL ? (int)(slash - self) : 0, self);
+	log_flush();
+	execv(live, argv);
+	log_err("%s: %s: a run with MQTT needs it beside legwatchd", live,
+	    strerror(errno));
+	return EX_OSFILE;
+}
+
 static void
 worker_woke(void *ctx)
 {
@@ -369,8 +415,7 @@ run(const struct options *o, struct config *conf, struct replay_set *rs,
 	ec.report_path = o->report_path;
 	ec.report_subtitle = files;
 	ec.edf_path = o->edf_path;
-	/* A paced replay with a configuration stands in for the sensors. */
-	ec.use_mqtt = rs == NULL || (!fast && o->config_path != NULL);
+	ec.use_mqtt = uses_broker(o, rs != NULL);
 	ec.live = rs == NULL;
 	ec.sit_at = o->sit_minute >= 0;
 	ec.sit_minute = o->sit_minute;
@@ -559,6 +604,8 @@ main(int argc, char **argv)
 			    "be mixed", conf.path);
 			return EX_CONFIG;
 		}
+		if ((rc = exec_live(argv)) != 0)
+			return rc;
 		return run_sensors(&o, &conf);
 	}
 	if (o.record_path != NULL) {
@@ -568,6 +615,8 @@ main(int argc, char **argv)
 	}
 	if (o.nreplays == 0 && replays_from_config(&o, &conf) == -1)
 		return EX_CONFIG;
+	if (uses_broker(&o, 1) && (rc = exec_live(argv)) != 0)
+		return rc;
 	if (replay_open(&rs, o.replays, o.nreplays, &missing) == -1) {
 		log_err("%s", rs.error);
 		return missing ? EX_NOINPUT : EX_DATAERR;

@@ -748,6 +748,12 @@ mqtt_state_changed(struct mqtt *m)
 }
 
 int
+mqtt_linked(void)
+{
+	return 1;
+}
+
+int
 mqtt_connected(const struct mqtt *m)
 {
 	return m->link == LINK_UP;

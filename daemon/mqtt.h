@@ -25,6 +25,11 @@ struct mqtt_hooks {
 	void	*ctx;
 };
 
+/*
+ * Whether this image has MQTT: legwatchd-live links mqtt.c, legwatchd
+ * links nomqtt.c and goes on in legwatchd-live for a run that needs it.
+ */
+int		 mqtt_linked(void);
 /* temps names the temperature sensors, for their discovery. */
 struct mqtt	*mqtt_new(const struct config *conf, struct outbox *ob,
 		    const struct mqtt_hooks *hooks, const char *const *temps,

@@ -409,5 +409,47 @@ conf_err button 'outputs = { led_line = 4;\n button_line = 4; };\n' \
 conf_err bias 'outputs = { button_bias = "up"; };\n' \
     "1: outputs.button_bias: \"up\" is not"
 
+# --- the two images (design.md 2.3): legwatchd loads no MQTT, and a run
+# that may talk to a broker goes on in legwatchd-live, as the same
+# process.  Under valgrind $bin is a wrapper, and only the run is checked.
+printf 'mqtt = { enabled = false; };\n' > "$work/paced.conf"
+"$bin" -c "$work/paced.conf" --replay "$work/cool.csv" --speed 0.001 \
+    --events "$work/paced.events" 2>"$work/paced.err" &
+paced=$!
+i=0
+while [ $i -lt 100 ]; do
+	case $(readlink "/proc/$paced/exe") in */legwatchd-live) break ;; esac
+	sleep 0.1; i=$((i + 1))
+done
+exe=$(readlink "/proc/$paced/exe")
+kill -TERM "$paced"
+wait "$paced"
+rc=$?
+case $exe in
+*/legwatchd-live) [ $rc -eq 0 ] && pass ||
+    fail "paced replay in legwatchd-live: exit $rc: $(head -c 300 "$work/paced.err")" ;;
+*valgrind*|*memcheck*) pass ;;
+*) fail "a paced replay with a configuration runs as '$exe', not legwatchd-live" ;;
+esac
+if head -c 4 "$bin" | grep -q ELF; then
+	ldd "$bin" > "$work/ldd" 2>&1
+	if grep -q 'libmosquitto\|libssl\|libcrypto' "$work/ldd"; then
+		fail "legwatchd loads $(awk '/mosq|ssl|crypto/ { print $1 }' "$work/ldd" | tr '\n' ' ')"
+	else
+		pass
+	fi
+	ldd "$bin-live" | grep -q libmosquitto && pass ||
+	    fail "legwatchd-live does not link libmosquitto"
+	mkdir -p "$work/lone"
+	cp "$bin" "$work/lone/legwatchd"
+	expect 72 "lone/legwatchd-live: No such file or directory" -- \
+	    "$work/lone/legwatchd" -c "$work/paced.conf" \
+	    --replay "$work/cool.csv" --speed 1000 --events -
+	expect 0 "" -- "$work/lone/legwatchd" --replay "$work/cool.csv" \
+	    --events "$work/lone.events"
+	cmp -s "$work/lone.events" "$work/cool.events" && pass ||
+	    fail "offline events of the lone legwatchd differ"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

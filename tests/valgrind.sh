@@ -29,12 +29,13 @@ rm -f "$work/bin/legwatchd"
 # nobody, and the checkout may be in root's home.
 real=$(mktemp -d /tmp/legwatch-valgrind.XXXXXX)
 trap 'rm -rf "$real"' EXIT
-cp "$build/legwatchd" "$real/"
+cp "$build/legwatchd" "$build/legwatchd-live" "$real/"
 chmod -R a+rX "$real"
 cat > "$work/bin/legwatchd" <<EOS
 #!/bin/sh
 exec valgrind -q --error-exitcode=99 --leak-check=full \\
     --errors-for-leak-kinds=definite --track-fds=no \\
+    --trace-children=yes \\
     "$real/legwatchd" "\$@"
 EOS
 chmod +x "$work/bin/legwatchd"

@@ -145,7 +145,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	# All of it where that user can reach it: the checkout may be in
 	# root's home (CI's is).
 	ro=$(mktemp -d /tmp/legwatch-ro.XXXXXX)
-	cp "$bin" "$work/night.csv" "$ro/"
+	cp "$bin" "$bin-live" "$work/night.csv" "$ro/"
 	conf "$ro/ro.conf" ro "$ro/state" "$ro/night.csv" 300
 	mkdir -p "$ro/state"
 	chown 65534:65534 "$ro/state"

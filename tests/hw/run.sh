@@ -40,7 +40,9 @@ die() {
 
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
 
-[ -x "$build/legwatchd" ] || die "$build/legwatchd is missing (make $build/legwatchd)"
+for b in legwatchd legwatchd-live; do
+	[ -x "$build/$b" ] || die "$build/$b is missing (make $build/legwatchd)"
+done
 [ -x "$build/legwatch-probe" ] ||
     die "$build/legwatch-probe is missing (make $build/legwatch-probe)"
 
@@ -199,9 +201,10 @@ if [ -n "$i2c_tools" ]; then
 fi
 cp "$kc"/ko/*.ko "$kc/ko/order" "$root/lib/modules/"
 
-# The program under test and every library it links (libmosquitto too,
-# though the guest runs with MQTT off).
-cp "$build/legwatchd" "$build/legwatch-probe" "$root/usr/bin/"
+# The program under test and every library it links (legwatchd-live's
+# libmosquitto too, though the guest runs with MQTT off).
+cp "$build/legwatchd" "$build/legwatchd-live" "$build/legwatch-probe" \
+    "$root/usr/bin/"
 copy_libs() {
 	ldd "$1" | awk '/=>/ { print $3 } /^\t\// { print $1 }' |
 	while read -r lib; do
@@ -210,7 +213,7 @@ copy_libs() {
 		cp -L "$lib" "$root$lib"
 	done
 }
-copy_libs "$build/legwatchd"
+copy_libs "$build/legwatchd-live"
 copy_libs "$build/legwatch-probe"
 [ -n "$i2c_tools" ] && copy_libs "$(command -v i2cset)"
 

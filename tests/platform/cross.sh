@@ -135,13 +135,13 @@ say "make $MAKEVARS"
 timeout --foreground "$T_MAKE" make --no-print-directory -j"$(nproc)" \
     $MAKEVARS "$BUILD/legwatchd" $units || die "make"
 
-for f in "$BUILD/legwatchd" $units; do
+for f in "$BUILD/legwatchd" "$BUILD/legwatchd-live" $units; do
 	m=$(readelf -h "$f" 2>/dev/null | sed -n 's/^ *Machine: *//p')
 	c=$(readelf -h "$f" 2>/dev/null | sed -n 's/^ *Class: *//p')
 	[ "$m" = "$MACHINE" ] && [ "$c" = "$CLASS" ] ||
 	    die "$f is not an $MACHINE $CLASS file (Machine: $m, Class: $c)"
 done
-say "legwatchd and $(echo $units | wc -w) unit tests are $MACHINE $CLASS" \
+say "legwatchd, legwatchd-live and $(echo $units | wc -w) unit tests are $MACHINE $CLASS" \
     "($(readelf -d "$BUILD/legwatchd" |
     sed -n 's/.*(NEEDED).*\[\(libgpiod[^]]*\)\]/\1/p'))"
 

@@ -355,15 +355,18 @@ else
 	fail "legwatchd --check-config -c /etc/legwatch/legwatchd.conf"
 fi
 
-# Every library legwatchd links is there (Depends from shlibs:Depends),
-# libmosquitto among them.
-if in_root ldd /usr/sbin/legwatchd > "$WORK/ldd.out" 2>&1 &&
+# Every library the two images link is there (Depends from
+# shlibs:Depends): libmosquitto for legwatchd-live, which the live
+# service runs, and none of it for legwatchd.
+if in_root ldd /usr/sbin/legwatchd-live > "$WORK/ldd.out" 2>&1 &&
+    in_root ldd /usr/sbin/legwatchd >> "$WORK/ldd.out" 2>&1 &&
     ! grep -q 'not found' "$WORK/ldd.out" &&
     grep -q 'libmosquitto\.so\.1 ' "$WORK/ldd.out"; then
-	pass "every library legwatchd links is installed, libmosquitto too"
+	pass "every library legwatchd and legwatchd-live link is installed," \
+	    "libmosquitto too"
 else
 	sed 's/^/  /' "$WORK/ldd.out"
-	fail "a library legwatchd links is not installed"
+	fail "a library legwatchd or legwatchd-live links is not installed"
 fi
 
 unit=$(in_root dpkg -L legwatch | grep '/systemd/system/legwatchd\.service$' |

@@ -59,7 +59,8 @@ inst() {
 	shift 2
 	# shellcheck disable=SC2086
 	$as make -C "$root" --no-print-directory -o "$build/legwatchd" \
-	    -o "$build/legwatch-probe" BUILD="$build" DESTDIR="$inst_dest" "$@" "$inst_target"
+	    -o "$build/legwatchd-live" -o "$build/legwatch-probe" \
+	    BUILD="$build" DESTDIR="$inst_dest" "$@" "$inst_target"
 }
 
 unit_rel=lib/systemd/system/legwatchd.service
@@ -67,13 +68,15 @@ sysusers_rel=usr/lib/sysusers.d/legwatch.conf
 tmpfiles_rel=usr/lib/tmpfiles.d/legwatch.conf
 conf_rel=etc/legwatch/legwatchd.conf
 bin_rel=usr/sbin/legwatchd
+live_rel=usr/sbin/legwatchd-live
 probe_rel=usr/sbin/legwatch-probe
 mans=$(cd "$root" && ls man/*.8 man/*.5 2>/dev/null)
 # Every file install puts, relative to DESTDIR.
 expected() {
 	{
-		printf '%s\n' "$bin_rel" "$probe_rel" "$unit_rel" "$sysusers_rel" \
-		    "$tmpfiles_rel" "$conf_rel"
+		printf '%s\n' "$bin_rel" "$live_rel" "$probe_rel" "$unit_rel" \
+		    "$sysusers_rel" "$tmpfiles_rel" "$conf_rel" \
+		    usr/share/man/man8/legwatchd-live.8
 		for m in $mans; do
 			echo "usr/share/man/man${m##*.}/${m#man/}"
 		done
@@ -96,6 +99,7 @@ check "the installed binary runs --version like the built one" \
      [ "$(cat "$work/version")" = "$("$build/legwatchd" --version 2>&1)" ]'
 check "the binaries are mode 755, the unit and snippets 644" \
     '[ "$(mode "$dest/$bin_rel")" = 755 ] &&
+     [ "$(mode "$dest/$live_rel")" = 755 ] &&
      [ "$(mode "$dest/$probe_rel")" = 755 ] &&
      [ "$(mode "$dest/$unit_rel")" = 644 ] &&
      [ "$(mode "$dest/$sysusers_rel")" = 644 ] &&
@@ -144,7 +148,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	mkdir -p "$user/tree/build" "$user/out"
 	(cd "$root" && tar -cf - Makefile systemd conf/legwatchd.conf man) |
 	    tar -xf - -C "$user/tree"
-	cp "$build/legwatchd" "$build/legwatch-probe" "$user/tree/build/"
+	cp "$build/legwatchd" "$build/legwatchd-live" "$build/legwatch-probe" \
+	    "$user/tree/build/"
 	chmod -R a+rX "$user"
 	chown 65534:65534 "$user/out"
 	saved_root=$root saved_build=$build
