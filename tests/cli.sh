@@ -416,9 +416,17 @@ printf 'mqtt = { enabled = false; };\n' > "$work/paced.conf"
 "$bin" -c "$work/paced.conf" --replay "$work/cool.csv" --speed 0.001 \
     --events "$work/paced.events" 2>"$work/paced.err" &
 paced=$!
+# Until legwatchd-live blocks SIGTERM for its loop: a stop before that
+# ends the run by the signal, as it would any program starting.
+sigterm_blocked() {
+	blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ -n "$blk" ] && [ $((0x$blk & 0x4000)) -ne 0 ]
+}
 i=0
-while [ $i -lt 100 ]; do
-	case $(readlink "/proc/$paced/exe") in */legwatchd-live) break ;; esac
+while [ $i -lt 300 ]; do
+	case $(readlink "/proc/$paced/exe") in
+	*/legwatchd-live) sigterm_blocked "$paced" && break ;;
+	esac
 	sleep 0.1; i=$((i + 1))
 done
 exe=$(readlink "/proc/$paced/exe")
