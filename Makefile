@@ -25,7 +25,7 @@ MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 LIBS_PC  = libconfig jansson libgpiod
-# Only legwatchd-live and the tests link libmosquitto (design.md 2.3).
+# Only legwatchd-live and the tests link libmosquitto (design.md 2.4).
 MQTT_PC  = libmosquitto
 CFLAGS_PC = $(LIBS_PC) $(MQTT_PC)
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

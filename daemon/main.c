@@ -350,7 +350,7 @@ uses_broker(const struct options *o, int replay)
 /*
  * legwatchd is linked without MQTT, so that offline analysis loads
  * neither libmosquitto nor the TLS libraries under it, a third of its
- * memory (design.md 2.3).  A run that may talk to a broker goes on in
+ * memory (design.md 2.4).  A run that may talk to a broker goes on in
  * legwatchd-live, installed beside it, with the same arguments in the
  * same process (systemd's pid, the signals).  Returns only on failure,
  * with the exit status, or 0 where this is legwatchd-live.

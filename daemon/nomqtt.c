@@ -1,7 +1,7 @@
 /*
  * MQTT in the image that has none: legwatchd, which offline analysis
  * runs, is linked with this in place of mqtt.c and so loads neither
- * libmosquitto nor the TLS libraries under it (design.md 2.3).  A run
+ * libmosquitto nor the TLS libraries under it (design.md 2.4).  A run
  * that talks to a broker goes on in legwatchd-live (main.c), so no
  * client is ever made here: with none, nothing below is reached.
  */

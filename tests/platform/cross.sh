@@ -141,7 +141,8 @@ for f in "$BUILD/legwatchd" "$BUILD/legwatchd-live" $units; do
 	[ "$m" = "$MACHINE" ] && [ "$c" = "$CLASS" ] ||
 	    die "$f is not an $MACHINE $CLASS file (Machine: $m, Class: $c)"
 done
-say "legwatchd, legwatchd-live and $(echo $units | wc -w) unit tests are $MACHINE $CLASS" \
+say "legwatchd, legwatchd-live and $(echo $units | wc -w) unit tests" \
+    "are $MACHINE $CLASS" \
     "($(readelf -d "$BUILD/legwatchd" |
     sed -n 's/.*(NEEDED).*\[\(libgpiod[^]]*\)\]/\1/p'))"
 

@@ -357,16 +357,17 @@ fi
 
 # Every library the two images link is there (Depends from
 # shlibs:Depends): libmosquitto for legwatchd-live, which the live
-# service runs, and none of it for legwatchd.
+# service goes on in, and none of it for legwatchd (docs/design.md 2.4).
 if in_root ldd /usr/sbin/legwatchd-live > "$WORK/ldd.out" 2>&1 &&
-    in_root ldd /usr/sbin/legwatchd >> "$WORK/ldd.out" 2>&1 &&
-    ! grep -q 'not found' "$WORK/ldd.out" &&
-    grep -q 'libmosquitto\.so\.1 ' "$WORK/ldd.out"; then
-	pass "every library legwatchd and legwatchd-live link is installed," \
-	    "libmosquitto too"
+    in_root ldd /usr/sbin/legwatchd > "$WORK/ldd-lean.out" 2>&1 &&
+    ! grep -q 'not found' "$WORK/ldd.out" "$WORK/ldd-lean.out" &&
+    grep -q 'libmosquitto\.so\.1 ' "$WORK/ldd.out" &&
+    ! grep -q 'libmosquitto\|libssl\|libcrypto' "$WORK/ldd-lean.out"; then
+	pass "every library legwatchd-live links is installed, libmosquitto" \
+	    "too, and legwatchd links no MQTT"
 else
-	sed 's/^/  /' "$WORK/ldd.out"
-	fail "a library legwatchd or legwatchd-live links is not installed"
+	sed 's/^/  /' "$WORK/ldd.out" "$WORK/ldd-lean.out"
+	fail "a library is not installed, or legwatchd links MQTT"
 fi
 
 unit=$(in_root dpkg -L legwatch | grep '/systemd/system/legwatchd\.service$' |
