@@ -1189,10 +1189,10 @@ engine_failed(const struct engine *e)
 	return e->failed;
 }
 
-int
-engine_busy(const struct engine *e)
+double
+engine_decision_due(const struct engine *e)
 {
-	return pipeline_busy(e->pl);
+	return pipeline_decision_due(e->pl);
 }
 
 int

@@ -119,8 +119,8 @@ void		 engine_finish(struct engine *e);
 int		 engine_drained(const struct engine *e);
 /* An event could not be written: the run must stop (EX_IOERR). */
 int		 engine_failed(const struct engine *e);
-/* A movement is going on: samples are best taken often. */
-int		 engine_busy(const struct engine *e);
+/* The sample time an event now pending may be decided at (pipeline.h). */
+double		 engine_decision_due(const struct engine *e);
 
 int		 engine_pollfds(const struct engine *e, struct pollfd *pfd,
 		    int max);

@@ -575,6 +575,35 @@ leg_finish(struct leg *leg, struct leg_out *out)
 }
 
 double
+leg_decision_due(const struct leg *leg)
+{
+	double t = movement_end_due(&leg->md);
+	int mattress_hold = leg->hold_armed &&
+	    leg->p.mount == MOUNT_MATTRESS;
+
+	if (leg->hold_armed && leg->state != LEG_EPISODE)
+		t = fmin(t, leg->hold_since + leg->p.cramp.hold_s);
+	switch (leg->state) {
+	case LEG_SETTLING:
+		/* A mattress's hold keeps it open until the tremor stops. */
+		if (!leg->md.moving)
+			t = fmin(t, mattress_hold ? fmax(leg->settle_until,
+			    leg->hold_up + MATTRESS_BOUT_S) : leg->settle_until);
+		break;
+	case LEG_EPISODE:
+		if (leg->episode_cramp)
+			t = fmin(t, leg->episode_start + CRAMP_MAX_S);
+		if (!leg->md.moving && !leg->upright)
+			t = fmin(t, leg->episode_end +
+			    leg->p.cramp.end_quiet_s);
+		break;
+	case LEG_IDLE:
+		break;
+	}
+	return t;
+}
+
+double
 leg_settled_time(const struct leg *leg)
 {
 	double t = leg->md.last_t;

@@ -126,5 +126,11 @@ void	leg_feed(struct leg *leg, double t, const double a[3],
 void	leg_finish(struct leg *leg, struct leg_out *out);
 /* The earliest onset that may still be reported. */
 double	leg_settled_time(const struct leg *leg);
+/*
+ * The earliest sample time at which an event now pending (a movement's
+ * end, a settling, a hold, an episode's end) can be decided; INFINITY when
+ * none is, or when only the data can tell (the leg is upright).
+ */
+double	leg_decision_due(const struct leg *leg);
 
 #endif

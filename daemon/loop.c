@@ -32,11 +32,13 @@
 #define TICK_SLACK_S	0.5
 /*
  * A paced replay hands samples over in batches, as a sensor's FIFO does:
- * once a second while the legs are still, often while a movement goes
- * on, so that its event goes out soon after it ends.
+ * once a second, and besides at the moment a pending event can first be
+ * decided (a movement's end: quiet_s after the quiet began), so that it
+ * goes out as soon as it is known, at no more wakeups than that.  Never
+ * two batches closer than BATCH_MIN_S.
  */
 #define BATCH_IDLE_S	1.0
-#define BATCH_BUSY_S	0.05
+#define BATCH_MIN_S	0.05
 /* A fast replay looks at its signals between this many samples. */
 #define FAST_BATCH	4096
 /* At the end of the input, how long to wait for the broker to take all. */
@@ -162,11 +164,18 @@ next_wake(const struct loop *l, double now)
 
 	if (l->lc->rs != NULL && !l->input_done &&
 	    !isnan(t = replay_peek(l->lc->rs))) {
-		double d = due(l, t), batch = engine_busy(l->e) ?
-		    BATCH_BUSY_S : BATCH_IDLE_S;
+		double d = due(l, t);
 
-		if (l->lc->speed > 0 && d < l->last_batch + batch)
-			d = l->last_batch + batch;
+		if (l->lc->speed > 0) {
+			double batch = l->last_batch + BATCH_IDLE_S;
+			double decide = due(l, engine_decision_due(l->e));
+
+			if (decide < batch)
+				batch = fmax(decide,
+				    l->last_batch + BATCH_MIN_S);
+			if (d < batch)
+				d = batch;
+		}
 		if (d < wake)
 			wake = d;
 	}

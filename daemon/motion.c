@@ -78,6 +78,14 @@ motion_finish(struct motion_detector *m, struct motion_movement *out)
 }
 
 double
+motion_end_due(const struct motion_detector *m)
+{
+	if (!m->moving || isnan(m->quiet_since))
+		return INFINITY;
+	return m->quiet_since + m->p.quiet_s;
+}
+
+double
 motion_settled_time(const struct motion_detector *m)
 {
 	return m->moving ? m->onset : m->last_t;

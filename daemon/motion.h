@@ -37,5 +37,7 @@ int	motion_tick(struct motion_detector *m, double now,
 	    struct motion_movement *out);
 int	motion_finish(struct motion_detector *m, struct motion_movement *out);
 double	motion_settled_time(const struct motion_detector *m);
+/* When the movement going on can end, once the switch is off; else INFINITY. */
+double	motion_end_due(const struct motion_detector *m);
 
 #endif

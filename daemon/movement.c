@@ -285,6 +285,18 @@ movement_relearn(struct movement_detector *md, double t, double seconds)
 	md->warmup_tau = seconds / 4;
 }
 
+double
+movement_end_due(const struct movement_detector *md)
+{
+	double quiet_from;
+
+	if (!md->moving)
+		return INFINITY;
+	/* Not quiet yet: the quiet can begin with the next sample at best. */
+	quiet_from = isnan(md->quiet_since) ? md->last_t : md->quiet_since;
+	return fmin(quiet_from + md->p.quiet_s, md->onset + md->p.max_s);
+}
+
 int
 movement_finish(struct movement_detector *md, struct movement *out)
 {

@@ -102,6 +102,11 @@ void	movement_relearn(struct movement_detector *md, double t,
 	    double seconds);
 /* Ends a movement in progress at the last sample (end of data). */
 int	movement_finish(struct movement_detector *md, struct movement *out);
+/*
+ * The earliest sample time at which the movement going on can end (after
+ * quiet_s of quiet, or cut at max_s); INFINITY at rest.
+ */
+double	movement_end_due(const struct movement_detector *md);
 double	movement_onset_threshold(const struct movement_detector *md);
 double	movement_offset_threshold(const struct movement_detector *md);
 

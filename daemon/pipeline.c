@@ -709,19 +709,25 @@ pipeline_too_slow(const struct pipeline *p)
 	return NULL;
 }
 
-int
-pipeline_busy(const struct pipeline *p)
+double
+pipeline_decision_due(const struct pipeline *p)
 {
+	double t = INFINITY;
 	int i;
 
 	for (i = 0; i < p->nsrc; i++) {
 		const struct source *s = &p->src[i];
 
-		if (s->kind == SOURCE_ACCEL && (s->u.leg.md.moving ||
-		    s->u.leg.state != LEG_IDLE))
-			return 1;
-		if (s->kind == SOURCE_MOTION && s->u.motion.moving)
-			return 1;
+		if (s->ended)
+			continue;
+		if (s->kind == SOURCE_ACCEL)
+			t = fmin(t, leg_decision_due(&s->u.leg));
+		else if (s->kind == SOURCE_MOTION)
+			t = fmin(t, motion_end_due(&s->u.motion));
 	}
-	return p->bilateral.n > 0;
+	/* The other leg has until then to join the first item waiting. */
+	if (p->bilateral.n > 0)
+		t = fmin(t, p->bilateral.pending[0].end +
+		    p->plm_params.bilateral_gap_s);
+	return t;
 }

@@ -52,8 +52,12 @@ void		 pipeline_set_night(struct pipeline *p, int start_min,
  * detector's windows (most of them), or NULL.
  */
 const char	*pipeline_too_slow(const struct pipeline *p);
-/* A movement is going on or being decided: events may come soon. */
-int		 pipeline_busy(const struct pipeline *p);
+/*
+ * The earliest sample time at which an event now pending can be decided
+ * (a movement's end, a cramp's, a bilateral pair's); INFINITY when none
+ * can, or only the data can tell when.
+ */
+double		 pipeline_decision_due(const struct pipeline *p);
 /* One source's input ended (its file, or the sensor is gone for good). */
 void		 pipeline_source_end(struct pipeline *p, int source);
 /* The input ended: finish everything and emit the night's summary. */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -24,6 +25,9 @@ struct sig {
 	double		pitch, roll;	/* the leg's resting orientation */
 	struct leg_item	items[64];
 	int		n;
+	/* Items decided before leg_decision_due() said they could be. */
+	int		early;
+	char		early_what[128];
 };
 
 static double
@@ -55,8 +59,8 @@ static void
 sample(struct sig *s, double pitch, double roll, double extra)
 {
 	struct leg_out out;
-	double a[3];
-	int i;
+	double a[3], due = leg_decision_due(&s->leg);
+	int i, upright = s->leg.upright;
 
 	a[0] = sin(pitch) + extra;
 	a[1] = cos(pitch) * sin(roll) + extra * 0.5;
@@ -66,6 +70,15 @@ sample(struct sig *s, double pitch, double roll, double extra)
 	leg_feed(&s->leg, T0 + s->t, a, &out);
 	for (i = 0; i < out.n && s->n < 64; i++)
 		s->items[s->n++] = out.item[i];
+	/*
+	 * A paced replay wakes at the bound, so an item it comes after is
+	 * late by the batch.  Getting back into bed is told by the data.
+	 */
+	if (out.n > 0 && due > T0 + s->t && !(upright &&
+	    out.item[0].kind == LEG_BODY) && s->early++ == 0)
+		snprintf(s->early_what, sizeof(s->early_what),
+		    "kind %d at %.2f s, due %.2f s", out.item[0].kind, s->t,
+		    due - T0);
 	s->t += 1.0 / RATE;
 }
 
@@ -99,6 +112,10 @@ finish(struct sig *s)
 	struct leg_out out;
 	int i;
 
+	if (s->early > 0)
+		fail_msg("%d items before their time: %s", s->early,
+		    s->early_what);
+
 	leg_finish(&s->leg, &out);
 	for (i = 0; i < out.n && s->n < 64; i++)
 		s->items[s->n++] = out.item[i];
@@ -122,8 +139,14 @@ test_leg_movement_times(void **state)
 	(void)state;
 	sig_init(&s, 0.004);
 	rest(&s, 60);
+	/* At rest nothing is pending: a paced replay sleeps its second. */
+	assert_true(isinf(leg_decision_due(&s.leg)));
 	flex(&s, 2.0, 20, 0.05);	/* 60.00 .. 62.00 */
+	/* Still moving: not before the offset's quiet could be over. */
+	assert_true(leg_decision_due(&s.leg) >= T0 + s.t - 1.0 / RATE +
+	    s.leg.p.move.quiet_s);
 	rest(&s, 30);
+	assert_true(isinf(leg_decision_due(&s.leg)));
 	finish(&s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.items[0].kind, LEG_LM);

@@ -1,4 +1,5 @@
 /* Digital motion sensors: bounce, the 0.5 s offset rule, long movements. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,14 +26,19 @@ test_pulse_is_a_movement_when_quiet_follows(void **state)
 
 	(void)state;
 	init(&m);
+	assert_true(isinf(motion_end_due(&m)));
 	assert_int_equal(motion_feed(&m, T0 + 10, 1, &mm), 0);
+	/* On: only the switch can tell when it ends. */
+	assert_true(isinf(motion_end_due(&m)));
 	assert_int_equal(motion_feed(&m, T0 + 12, 0, &mm), 0);
 	assert_true(motion_settled_time(&m) == T0 + 10);
+	assert_true(motion_end_due(&m) == T0 + 12.5);
 	/* Not over until 0.5 s of quiet. */
 	assert_int_equal(motion_tick(&m, T0 + 12.49, &mm), 0);
 	assert_int_equal(motion_tick(&m, T0 + 12.5, &mm), 1);
 	assert_true(mm.onset == T0 + 10 && mm.end == T0 + 12);
 	assert_int_equal(mm.body, 0);
+	assert_true(isinf(motion_end_due(&m)));
 }
 
 static void
