@@ -578,7 +578,7 @@ double
 leg_decision_due(const struct leg *leg)
 {
 	double t = movement_end_due(&leg->md);
-	int mattress_hold = leg->hold_armed &&
+	int held_on_mattress = leg->hold_armed &&
 	    leg->p.mount == MOUNT_MATTRESS;
 
 	if (leg->hold_armed && leg->state != LEG_EPISODE)
@@ -587,7 +587,7 @@ leg_decision_due(const struct leg *leg)
 	case LEG_SETTLING:
 		/* A mattress's hold keeps it open until the tremor stops. */
 		if (!leg->md.moving)
-			t = fmin(t, mattress_hold ? fmax(leg->settle_until,
+			t = fmin(t, held_on_mattress ? fmax(leg->settle_until,
 			    leg->hold_up + MATTRESS_BOUT_S) : leg->settle_until);
 		break;
 	case LEG_EPISODE:
