@@ -18,6 +18,11 @@
 #define RETRY_MIN_S	1.0
 #define RETRY_MAX_S	60.0
 #define FAULT_AFTER	2
+/*
+ * A FIFO read early for a decision comes this long after the sample
+ * wanted, which the chip may stamp a little before the read.
+ */
+#define EARLY_SLACK_S	0.02
 /* A working sensor that hands in nothing holds detection back this long. */
 #define DATA_LAG_MAX_S	5.0
 /*
@@ -473,6 +478,7 @@ fleet_service(struct fleet *f, const struct sensor_clock *wall,
 				continue;
 			m->s.error[0] = '\0';
 			m->s.overflows = m->overflows_seen = 0;
+			m->s.drain_early = 0;
 			m->varied = 0;
 			m->just_opened = 1;
 			m->data_mono = now->mono;
@@ -535,6 +541,26 @@ fleet_next_wake(const struct fleet *f)
 			wake = t;
 	}
 	return wake;
+}
+
+double
+fleet_want_data(struct fleet *f, double t, double not_before)
+{
+	double at;
+	int i;
+
+	/* No clock pair seen yet: nothing has been read either. */
+	if (!isfinite(t) || !isfinite(f->wall_offset))
+		return INFINITY;
+	at = fmax(t - f->wall_offset + EARLY_SLACK_S, not_before);
+	for (i = 0; i < f->n; i++) {
+		struct fleet_member *m = &f->m[i];
+
+		if (m->open && m->out == NULL && m->s.drain_early &&
+		    m->s.next_read > at)
+			m->s.next_read = at;
+	}
+	return at;
 }
 
 double

@@ -92,6 +92,15 @@ int	fleet_pollfds(const struct fleet *f, struct pollfd *pfd, int max);
 /* When the next read or retry is due (monotonic), or INFINITY. */
 double	fleet_next_wake(const struct fleet *f);
 /*
+ * Detection can decide an event once it has the samples up to t (the
+ * samples' clock, as engine_decision_due gives it): every sensor that may
+ * be drained early (sensor.h) is read as soon as its FIFO holds them, not
+ * at its next drain, but not before not_before (monotonic), so that a
+ * decision still short of samples cannot spin the loop.  Returns that
+ * monotonic time, or INFINITY when t is.
+ */
+double	fleet_want_data(struct fleet *f, double t, double not_before);
+/*
  * The time up to which every working sensor has handed in its samples:
  * accelerometers deliver a FIFO's worth at once, so "now" for detection
  * lags the clock by their drain interval.

@@ -199,6 +199,7 @@ adxl_open(struct sensor *s, const struct sensor_clock *now)
 		return i2c_sensor_fail(s, a->addr, "start measuring");
 	s->next_read = now->mono + (a->line != NULL ? SAFETY_POLL_S :
 	    a->drain_s);
+	s->drain_early = 1;	/* stream mode: read whenever asked */
 	return 0;
 }
 

@@ -230,6 +230,7 @@ mpu_read(struct sensor *s, const struct sensor_clock *now)
 		if (mpu_fifo_reset(m) == -1)
 			return i2c_sensor_fail(s, m->addr, "enable the FIFO");
 		m->waking = 0;
+		s->drain_early = 1;	/* up: its FIFO can be read any time */
 		m->skip = MPU_SKIP_SAMPLES;
 		fifo_clock_restart(&m->clock);
 		if (m->first_drain > now->mono)

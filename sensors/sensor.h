@@ -58,6 +58,13 @@ struct sensor {
 
 	int				 fd;	/* POLLIN wakes read, or -1 */
 	double				 next_read; /* monotonic s, 0: none */
+	/*
+	 * Set by a driver whose read may come before next_read (a FIFO,
+	 * drained whenever asked): the loop then reads it as soon as
+	 * detection can decide an event, not at the next drain.  Cleared
+	 * before each open.
+	 */
+	int				 drain_early;
 	void				*priv;	/* the driver's own state */
 	char				 error[SENSOR_ERR_MAX];
 	/* FIFO overflows: samples lost, the driver's time base restarted. */

@@ -561,6 +561,64 @@ test_thermometer_always_bad(void **state)
  */
 #define SLOW_READ_S	0.75
 
+/*
+ * Detection waits on a decision due at a sample time: the accelerometer's
+ * FIFO is read as soon as it holds that sample, not at its next drain a
+ * second later; never before not_before, so that a decision short of
+ * samples cannot spin the loop; and never a sensor that cannot be drained
+ * early (a chip still waking, a thermometer).
+ */
+#define UNIX0	1800000000.0
+
+static void
+test_drained_early_for_a_decision(void **state)
+{
+	struct rig *r = rig_new();
+	struct fleet_member *ankle = &r->f.m[ANKLE], *room = &r->f.m[ROOM];
+	double now, wanted, room_read, drain;
+
+	(void)state;
+	service(r, 10);
+	assert_true(ankle->open);
+	/* Waking (30 ms): its FIFO is not on yet, the read stays. */
+	drain = ankle->s.next_read;
+	fleet_want_data(&r->f, UNIX0 + 10.001, 10);
+	assert_true(ankle->s.next_read == drain);
+
+	run(r, 10.25, 12);
+	now = 12;
+	drain = ankle->s.next_read;
+	room_read = room->s.next_read;
+	assert_true(drain > now + 0.5);
+	assert_true(ankle->s.drain_early);
+
+	/* Nothing pending: nothing moves. */
+	fleet_want_data(&r->f, INFINITY, now + 0.05);
+	assert_true(fleet_next_wake(&r->f) == fmin(drain, room_read));
+
+	wanted = UNIX0 + now + 0.3;
+	fleet_want_data(&r->f, wanted, now + 0.05);
+	assert_true(fabs(ankle->s.next_read - (now + 0.32)) < 1e-6);
+	assert_true(room->s.next_read == room_read);
+	/* A later want leaves the earlier read where it is. */
+	fleet_want_data(&r->f, wanted + 0.2, now + 0.05);
+	assert_true(fabs(ankle->s.next_read - (now + 0.32)) < 1e-6);
+
+	assert_true(fleet_next_wake(&r->f) <= now + 0.32 + 1e-6);
+	service(r, ankle->s.next_read);
+	assert_true(ankle->last_t >= wanted);
+	assert_true(r->last_t >= wanted);	/* handed on to detection */
+	assert_true(ankle->s.next_read > now + 1.0);
+
+	/* Wanted from the past (short of samples): not before not_before. */
+	now = r->chip_t;
+	fleet_want_data(&r->f, UNIX0 + now - 5, now + 0.05);
+	assert_true(fabs(ankle->s.next_read - (now + 0.05)) < 1e-6);
+	assert_int_equal(r->nrep, 0);
+	assert_int_equal(r->out_of_order, 0);
+	rig_free(r);
+}
+
 static volatile int slow_stop;
 
 static double
@@ -687,6 +745,7 @@ main(void)
 		cmocka_unit_test(test_w1_device_vanishes),
 		cmocka_unit_test(test_thermometer_always_bad),
 		cmocka_unit_test(test_slow_thermometer_stalls_nothing),
+		cmocka_unit_test(test_drained_early_for_a_decision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
