@@ -1115,18 +1115,26 @@ engine_sensor_problem(struct engine *e, int problem)
 }
 
 void
+engine_advance(struct engine *e, const struct engine_clock *c)
+{
+	e->clock = *c;
+	if (e->ec.replay || e->finished)
+		return;
+	if (isnan(e->data_now) || c->data > e->data_now)
+		e->data_now = c->data;
+	pipeline_tick(e->pl, e->data_now);
+	watch_night(e);
+}
+
+void
 engine_tick(struct engine *e, const struct engine_clock *c)
 {
 	struct hydration_reminder r;
 	struct hydration_clock hc;
 	int f;
 
-	e->clock = *c;
+	engine_advance(e, c);
 	if (!e->ec.replay && !e->finished) {
-		if (isnan(e->data_now) || c->data > e->data_now)
-			e->data_now = c->data;
-		pipeline_tick(e->pl, e->data_now);
-		watch_night(e);
 		/* Once true, it stays: NTP out of reach leaves a good clock. */
 		if (!e->clock_synced && (e->clock_synced = c->synced))
 			log_info("the clock is synchronised: reminders by the "

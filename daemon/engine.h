@@ -113,6 +113,12 @@ void		 engine_fault(struct engine *e, int source, int faulted,
 /* Whether a sensor is not working, for the LED. */
 void		 engine_sensor_problem(struct engine *e, int problem);
 void		 engine_tick(struct engine *e, const struct engine_clock *c);
+/*
+ * Live, detection up to the data's clock alone, as the tick does first:
+ * for a decision due between ticks (a switch's movement ends after its
+ * quiet time, with no sample to say so).
+ */
+void		 engine_advance(struct engine *e, const struct engine_clock *c);
 /* The input ended: the last events and the night's summary. */
 void		 engine_finish(struct engine *e);
 /* Whatever the sinks still hold has gone out (or there is nothing). */

@@ -34,8 +34,9 @@
  * A paced replay hands samples over in batches, as a sensor's FIFO does:
  * once a second, and besides at the moment a pending event can first be
  * decided (a movement's end: quiet_s after the quiet began), so that it
- * goes out as soon as it is known, at no more wakeups than that.  Never
- * two batches closer than BATCH_MIN_S.
+ * goes out as soon as it is known, at no more wakeups than that.  Live,
+ * the FIFOs are read early for that moment the same way.  Never two
+ * batches closer than BATCH_MIN_S.
  */
 #define BATCH_IDLE_S	1.0
 #define BATCH_MIN_S	0.05
@@ -55,6 +56,7 @@ struct loop {
 	int			 sigfd, tfd;
 	double			 t0, mono0;	/* a paced replay's start */
 	double			 last_batch;
+	double			 decide_at;	/* live: data for a decision */
 	double			 next_tick;
 	double			 drain_until;
 	int			 input_done, finished, synced;
@@ -181,6 +183,8 @@ next_wake(const struct loop *l, double now)
 	}
 	if (l->have_fleet && (t = fleet_next_wake(&l->fleet)) < wake)
 		wake = t;
+	if (l->have_fleet && l->decide_at < wake)
+		wake = l->decide_at;
 	if ((t = engine_next_wake(l->e, now)) < wake)
 		wake = t;
 	if (l->finished && l->drain_until < wake)
@@ -202,6 +206,16 @@ arm(int tfd, double when)
 	if (its.it_value.tv_sec <= 0 && its.it_value.tv_nsec == 0)
 		its.it_value.tv_nsec = 1;
 	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Detection up to the data's time, for a decision due between ticks. */
+static void
+advance(struct loop *l)
+{
+	struct engine_clock c;
+
+	read_clocks(l, &c);
+	engine_advance(l->e, &c);
 }
 
 static void
@@ -384,7 +398,8 @@ step(struct loop *l, double now)
 		l->next_tick += TICK_S;
 		if (l->next_tick - TICK_SLACK_S < now)
 			l->next_tick = now + TICK_S;
-	}
+	} else if (l->have_fleet && now >= l->decide_at)
+		advance(l);
 	if (engine_failed(l->e) || l->finished == -1)
 		return EX_IOERR;
 	if (l->finished && (engine_drained(l->e) || now >= l->drain_until)) {
@@ -484,14 +499,22 @@ loop_run(const struct loop_conf *lc, int *signo)
 		l.watchdog_usec = 0;
 	l.mono0 = l.next_tick = mono_now();
 	l.last_batch = l.mono0 - BATCH_IDLE_S;
+	l.decide_at = INFINITY;
 	if (!fast)
 		sdnotify("READY=1\nSTATUS=running");
 
 	while ((rc = step(&l, mono_now())) == RUNNING) {
 		n = gather(&l, pfd);
 		/* A fast replay only looks at its signals between batches. */
-		if (!fast)
-			arm(l.tfd, next_wake(&l, mono_now()));
+		if (!fast) {
+			double now = mono_now();
+
+			if (l.have_fleet)
+				l.decide_at = fleet_want_data(&l.fleet,
+				    engine_decision_due(l.e),
+				    now + BATCH_MIN_S);
+			arm(l.tfd, next_wake(&l, now));
+		}
 		if (poll(pfd, (nfds_t)n, fast ? 0 : -1) == -1 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			rc = EX_SOFTWARE;

@@ -4,7 +4,8 @@
  * in-process register model (model_i2c.c) read by the fleet
  * (daemon/fleet.c), its samples through the detection pipeline.  What a
  * user would check: no movement or cramp that did not happen, a real
- * movement still found afterwards, samples never going back in time.
+ * movement still found afterwards, samples never going back in time; and
+ * a movement's event out as soon as the FIFO holds what decides it.
  *
  * Covered elsewhere: bus errors, a wrong chip, a chip that stops
  * measuring (the stall detector) and thermometers that vanish or read
@@ -254,13 +255,107 @@ test_a_movement_is_found(void **state)
 	struct rig *r = rig_new();
 
 	(void)state;
-	r->move_t0 = 200;
+	r->move_t0 = 200.93;
 	r->move_s = 1.5;
 	run(r, 10, 300);
 	expect(r, 1, 0);
 	assert_int_equal(r->faults, 0);
 	assert_int_equal(r->out_of_order, 0);
 	rig_free(r);
+}
+
+/*
+ * The loop's turns as loop.c takes them: at a read, at the tick (once a
+ * second, sharing a turn with a read within half a second of it) or,
+ * early, when an event can be decided, its FIFO then read.  Returns how
+ * many turns there were.
+ */
+static int
+run_as_loop(struct rig *r, double t0, double t1, int early)
+{
+	double t = t0, tick = t0, at = INFINITY;
+	int turns = 0;
+
+	while (t <= t1) {
+		service(r, t);
+		turns++;
+		if (t >= tick - 0.5) {
+			tick += 1.0;
+			if (tick - 0.5 < t)
+				tick = t + 1.0;
+		}
+		if (early)
+			at = fleet_want_data(&r->f,
+			    pipeline_decision_due(r->pl), t + 0.05);
+		t = fmin(fleet_next_wake(&r->f), at);
+		if (t > tick + 0.5)
+			t = tick;
+	}
+	return turns;
+}
+
+/* A rig with a shake of 1.5 s from mono move_t0. */
+static struct rig *
+rig_shaken(double move_t0)
+{
+	struct rig *r = rig_new();
+
+	r->move_t0 = move_t0;
+	r->move_s = 1.5;
+	return r;
+}
+
+/*
+ * Live, a movement's event goes out as soon as the samples that decide it
+ * are in the FIFO, not at the drain up to a second later: within 0.1 s of
+ * a loop that reads the chip at every sample, at a few turns more than
+ * the drains alone.  At several phases of the movement to the drains.
+ */
+static void
+test_decided_when_the_data_can_tell(void **state)
+{
+	static const double phase[] = { 0, 0.3, 0.55, 0.8 };
+	struct rig *r;
+	double at_once, at_drain, late = 0;
+	int i, n, turns, drain_turns;
+
+	(void)state;
+	for (i = 0; i < (int)(sizeof(phase) / sizeof(phase[0])); i++) {
+		r = rig_shaken(200 + phase[i]);
+		for (n = 0; n <= (300 - 10) * RATE; n++) {
+			double t = 10 + (double)n / RATE;
+
+			fleet_want_data(&r->f, T0 + t - 1, t);	/* read now */
+			service(r, t);
+		}
+		expect(r, 1, 0);
+		at_once = r->reported;
+		rig_free(r);
+
+		r = rig_shaken(200 + phase[i]);
+		drain_turns = run_as_loop(r, 10, 300, 0);
+		expect(r, 1, 0);
+		at_drain = r->reported;
+		rig_free(r);
+
+		r = rig_shaken(200 + phase[i]);
+		turns = run_as_loop(r, 10, 300, 1);
+		expect(r, 1, 0);
+		print_message("phase %.2f: reported %.3f s after a loop "
+		    "reading every sample (drains alone: %.3f s), in %d "
+		    "turns (drains alone: %d)\n", phase[i],
+		    r->reported - at_once, at_drain - at_once, turns,
+		    drain_turns);
+		/* A sample may be read the moment it is made. */
+		assert_true(r->reported >= at_once - 1.5 / RATE);
+		assert_true(r->reported <= at_once + 0.1);
+		assert_true(turns <= drain_turns + 10);
+		assert_int_equal(r->out_of_order, 0);
+		late = fmax(late, at_drain - at_once);
+		rig_free(r);
+	}
+	/* The drains alone are late: what this test tells apart. */
+	assert_true(late > 0.5);
 }
 
 /*
@@ -468,6 +563,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_movement_is_found),
+		cmocka_unit_test(test_decided_when_the_data_can_tell),
 		cmocka_unit_test(test_stuck_at_rest),
 		cmocka_unit_test(test_stuck_at_zero),
 		cmocka_unit_test(test_stuck_at_full_scale),
