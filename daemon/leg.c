@@ -585,12 +585,11 @@ leg_decision_due(const struct leg *leg)
 		t = fmin(t, leg->hold_since + leg->p.cramp.hold_s);
 	switch (leg->state) {
 	case LEG_SETTLING:
+		if (leg->md.moving)
+			break;
 		/* A mattress's hold keeps it open until the tremor stops. */
-		if (!leg->md.moving && held_on_mattress)
-			t = fmin(t, fmax(leg->settle_until,
-			    leg->hold_up + MATTRESS_BOUT_S));
-		else if (!leg->md.moving)
-			t = fmin(t, leg->settle_until);
+		t = fmin(t, held_on_mattress ? fmax(leg->settle_until,
+		    leg->hold_up + MATTRESS_BOUT_S) : leg->settle_until);
 		break;
 	case LEG_EPISODE:
 		if (leg->episode_cramp)

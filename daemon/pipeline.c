@@ -709,10 +709,21 @@ pipeline_too_slow(const struct pipeline *p)
 	return NULL;
 }
 
+/*
+ * A bound of the scorer's, once past, is held up by the legs' settled
+ * time: by a leg still busy, whose own bound (legs) then says when, or
+ * only by the samples of this moment still to come from the others.
+ */
+static double
+unless_held(const struct pipeline *p, double legs, double due)
+{
+	return due <= p->now && isfinite(legs) ? INFINITY : due;
+}
+
 double
 pipeline_decision_due(const struct pipeline *p)
 {
-	double t = INFINITY;
+	double t = INFINITY, legs;
 	int i;
 
 	for (i = 0; i < p->nsrc; i++) {
@@ -725,9 +736,14 @@ pipeline_decision_due(const struct pipeline *p)
 		else if (s->kind == SOURCE_MOTION)
 			t = fmin(t, motion_end_due(&s->u.motion));
 	}
-	/* The other leg has until then to join the first item waiting. */
+	/*
+	 * The other leg has until then to join the first item waiting; a
+	 * series ends, and a test gives its result, at a known time.
+	 */
+	legs = t;
 	if (p->bilateral.n > 0)
-		t = fmin(t, p->bilateral.pending[0].end +
-		    p->plm_params.bilateral_gap_s);
-	return t;
+		t = fmin(t, unless_held(p, legs, p->bilateral.pending[0].end +
+		    p->plm_params.bilateral_gap_s));
+	t = fmin(t, unless_held(p, legs, plm_series_end_due(&p->plm)));
+	return fmin(t, unless_held(p, legs, sit_result_due(&p->sit)));
 }

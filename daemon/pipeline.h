@@ -54,8 +54,9 @@ void		 pipeline_set_night(struct pipeline *p, int start_min,
 const char	*pipeline_too_slow(const struct pipeline *p);
 /*
  * The earliest sample time at which an event now pending can be decided
- * (a movement's end, a cramp's, a bilateral pair's); INFINITY when none
- * can, or only the data can tell when.
+ * (a movement's end, a cramp's, a bilateral pair's, a PLM series' end,
+ * an immobilization test's result); INFINITY when none can, or only the
+ * data can tell when.
  */
 double		 pipeline_decision_due(const struct pipeline *p);
 /* One source's input ended (its file, or the sensor is gone for good). */

@@ -130,6 +130,15 @@ plm_in_series(const struct plm_scorer *s)
 	return s->count >= s->p.series_min;
 }
 
+/* ms(settled) > last + max: settled rounds to a whole ms past it. */
+double
+plm_series_end_due(const struct plm_scorer *s)
+{
+	if (!plm_in_series(s))
+		return INFINITY;
+	return ((double)(s->last_onset_ms + s->imi_max_ms) + 0.5) / 1000.0;
+}
+
 void
 bilateral_init(struct bilateral *b, const struct plm_params *p)
 {

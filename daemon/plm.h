@@ -65,6 +65,12 @@ int	plm_tick(struct plm_scorer *s, double settled, struct plm_series *out);
 int	plm_finish(struct plm_scorer *s, struct plm_series *out);
 /* A series is running now (restless legs). */
 int	plm_in_series(const struct plm_scorer *s);
+/*
+ * The earliest `settled` at which plm_tick ends the series running, no
+ * CLM having come (imi_max_s after its last onset); INFINITY when no
+ * series runs, nothing to tell then.
+ */
+double	plm_series_end_due(const struct plm_scorer *s);
 
 /*
  * Two or more leg sensors: movements of different legs that overlap or

@@ -69,6 +69,12 @@ sit_running(const struct sit *s)
 	return s->running;
 }
 
+double
+sit_result_due(const struct sit *s)
+{
+	return s->running ? s->end : INFINITY;
+}
+
 /* The test is given up at t: it ends there, once what came before is in. */
 static void
 give_up(struct sit *s, double t, enum sit_reason why)

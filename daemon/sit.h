@@ -62,6 +62,8 @@ void	sit_init(struct sit *s, const struct sit_params *p,
 /* Starts a test at `now`; a running one goes on.  0, or -1 if running. */
 int	sit_start(struct sit *s, double now);
 int	sit_running(const struct sit *s);
+/* When sit_tick's `settled` gives the running test's result; INFINITY. */
+double	sit_result_due(const struct sit *s);
 /*
  * The leg's gravity (its resting orientation, smoothed) and the axis
  * along the shin, from an ankle sensor, at time t.
