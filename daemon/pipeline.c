@@ -26,6 +26,7 @@ struct pipeline {
 	struct source		*src;
 	int			 nsrc;
 	int			 nlegs;
+	int			 nmotion;	/* switches among the legs */
 	char			 legs_name[EVENT_NAME_MAX];
 	struct plm_params	 plm_params;
 	struct plm_scorer	 plm;
@@ -38,6 +39,8 @@ struct pipeline {
 	double			 gap_s;		/* a dropout, for night hours */
 	int			 night_start, night_end;	/* -1: none */
 	int			 in_night;	/* -1: not known yet */
+	double			 window_minute;	/* in_window's, cached */
+	int			 window_in;
 	int			 cramps, bodies;
 	double			 temp_min, temp_max;
 	/* When the night going on ends, at night.end (Unix s), or NAN. */
@@ -77,6 +80,7 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 	p->temp_min = p->temp_max = NAN;
 	p->gap_s = 1.0;
 	p->night_start = p->night_end = p->in_night = -1;
+	p->window_minute = NAN;
 	p->night_ends = NAN;
 	sit_params_default(&sitp);
 	sit_init(&p->sit, &sitp, &p->plm_params);
@@ -97,6 +101,7 @@ pipeline_new(const struct source_conf *conf, int nsrc,
 			break;
 		case SOURCE_MOTION:
 			motion_init(&s->u.motion, &conf[i].motion);
+			p->nmotion++;
 			break;
 		case SOURCE_TEMP:
 			continue;
@@ -432,8 +437,14 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 			p->temp_max = smp->v[0];
 		return;
 	}
-	if (p->nlegs > 1 || p->bilateral.n > 0 || p->plm.count > 0 ||
-	    sit_running(&p->sit))
+	/*
+	 * One leg sensor and a run of CLMs going on: only the run's end can
+	 * happen, and not before plm_run_end_due (a sixth of a night's
+	 * detection went into finding that out at every sample).
+	 */
+	if (p->nlegs > 1 || p->bilateral.n > 0 || sit_running(&p->sit) ||
+	    (p->plm.count > 0 && (p->nmotion > 0 ||
+	    p->now >= plm_run_end_due(&p->plm))))
 		catch_up(p);
 }
 
@@ -477,6 +488,7 @@ pipeline_set_night(struct pipeline *p, int start_min, int end_min)
 	p->night_start = start_min;
 	p->night_end = end_min;
 	p->night_ends = NAN;
+	p->window_minute = NAN;
 }
 
 static int
@@ -491,6 +503,23 @@ in_window(double t, int start, int end)
 	min = tm.tm_hour * 60 + tm.tm_min;
 	return start < end ? min >= start && min < end :
 	    min >= start || min < end;
+}
+
+/*
+ * Whether now is in the night window, looked up once a minute: a time
+ * zone's offset is whole minutes, so the local minute turns with the
+ * UTC one, and the tick comes several times a second.
+ */
+static int
+in_night_window(struct pipeline *p)
+{
+	double minute = floor(p->now / 60);
+
+	if (minute != p->window_minute) {
+		p->window_minute = minute;
+		p->window_in = in_window(p->now, p->night_start, p->night_end);
+	}
+	return p->window_in;
 }
 
 static void emit_summary(struct pipeline *p);
@@ -532,7 +561,7 @@ pipeline_tick(struct pipeline *p, double now)
 		return;
 	if (isnan(p->night_ends) && isfinite(p->first_t))
 		p->night_ends = local_minute_after(p->first_t, p->night_end);
-	in = in_window(p->now, p->night_start, p->night_end);
+	in = in_night_window(p);
 	if ((p->in_night == 1 && !in) || p->now >= p->night_ends) {
 		night_over(p);
 		p->night_ends = local_minute_after(p->now, p->night_end);

@@ -139,6 +139,14 @@ plm_series_end_due(const struct plm_scorer *s)
 	return ((double)(s->last_onset_ms + s->imi_max_ms) + 0.5) / 1000.0;
 }
 
+double
+plm_run_end_due(const struct plm_scorer *s)
+{
+	if (s->count == 0)
+		return INFINITY;
+	return (double)(s->last_onset_ms + s->imi_max_ms) / 1000.0;
+}
+
 void
 bilateral_init(struct bilateral *b, const struct plm_params *p)
 {

@@ -71,6 +71,12 @@ int	plm_in_series(const struct plm_scorer *s);
  * series runs, nothing to tell then.
  */
 double	plm_series_end_due(const struct plm_scorer *s);
+/*
+ * A `settled` before this cannot end the run of CLMs going on (a series
+ * or not); INFINITY when none runs.  Half a millisecond early, so that
+ * no rounding of the caller's can pass the end unseen.
+ */
+double	plm_run_end_due(const struct plm_scorer *s);
 
 /*
  * Two or more leg sensors: movements of different legs that overlap or
