@@ -739,21 +739,34 @@ pipeline_too_slow(const struct pipeline *p)
 }
 
 /*
- * A bound of the scorer's, once past, is held up by the legs' settled
- * time: by a leg still busy, whose own bound (legs) then says when, or
- * only by the samples of this moment still to come from the others.
+ * A bound of the scorer's waits for the legs' settled time as well: a
+ * switch held on since before it holds it back until the switch is
+ * taken for stuck (settled_time), and a leg still busy until its own
+ * bound, so that one already past is left to that bound.  Past, with no
+ * leg busy, only the samples of this moment from the others are due.
  */
 static double
-unless_held(const struct pipeline *p, double legs, double due)
+scorer_due(const struct pipeline *p, int busy, double due)
 {
-	return due <= p->now && isfinite(legs) ? INFINITY : due;
+	int i;
+
+	for (i = 0; i < p->nsrc && isfinite(due); i++) {
+		const struct source *s = &p->src[i];
+
+		if (s->kind == SOURCE_MOTION && !s->ended &&
+		    s->u.motion.moving && s->u.motion.onset < due)
+			due = fmax(due, s->u.motion.onset +
+			    s->u.motion.p.lm_max_s +
+			    p->plm_params.bilateral_gap_s);
+	}
+	return due <= p->now && busy ? INFINITY : due;
 }
 
 double
 pipeline_decision_due(const struct pipeline *p)
 {
-	double t = INFINITY, legs;
-	int i;
+	double t = INFINITY;
+	int i, busy;
 
 	for (i = 0; i < p->nsrc; i++) {
 		const struct source *s = &p->src[i];
@@ -765,14 +778,14 @@ pipeline_decision_due(const struct pipeline *p)
 		else if (s->kind == SOURCE_MOTION)
 			t = fmin(t, motion_end_due(&s->u.motion));
 	}
+	busy = isfinite(t);
 	/*
 	 * The other leg has until then to join the first item waiting; a
 	 * series ends, and a test gives its result, at a known time.
 	 */
-	legs = t;
 	if (p->bilateral.n > 0)
-		t = fmin(t, unless_held(p, legs, p->bilateral.pending[0].end +
+		t = fmin(t, scorer_due(p, busy, p->bilateral.pending[0].end +
 		    p->plm_params.bilateral_gap_s));
-	t = fmin(t, unless_held(p, legs, plm_series_end_due(&p->plm)));
-	return fmin(t, unless_held(p, legs, sit_result_due(&p->sit)));
+	t = fmin(t, scorer_due(p, busy, plm_series_end_due(&p->plm)));
+	return fmin(t, scorer_due(p, busy, sit_result_due(&p->sit)));
 }

@@ -250,6 +250,67 @@ test_sit_result(void **state)
 	pipeline_free(r.p);
 }
 
+/*
+ * A motion switch: a PLM series, then the switch held on across the
+ * series' end (a body movement).  The end waits for the switch, which
+ * only its data can end: the bound must not stay in the past meanwhile,
+ * or the loop would take batches every 50 ms for as long as it is held.
+ */
+static void
+switch_level(struct rig *r, double t, int on)
+{
+	struct sample s;
+
+	for (; r->t < t; r->t = fmin(r->t + 0.25, t)) {
+		r->due = pipeline_decision_due(r->p);
+		pipeline_tick(r->p, T0 + r->t);
+	}
+	memset(&s, 0, sizeof(s));
+	s.t = T0 + t;
+	s.v[0] = on;
+	r->due = pipeline_decision_due(r->p);
+	pipeline_sample(r->p, 0, &s);
+}
+
+static void
+test_switch_held_past_a_series_end(void **state)
+{
+	struct source_conf src;
+	struct plm_params plm;
+	struct rig r;
+	int i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(&src, 0, sizeof(src));
+	src.name = "legs";
+	src.kind = SOURCE_MOTION;
+	src.motion.debounce_s = 0.05;
+	src.motion.quiet_s = 0.5;
+	src.motion.lm_min_s = 0.5;
+	src.motion.lm_max_s = 10;
+	plm_params_default(&plm);
+	assert_non_null(r.p = pipeline_new(&src, 1, &plm, on_event, &r));
+	switch_level(&r, 10, 0);
+	for (i = 0; i < 5; i++) {
+		switch_level(&r, 60 + 20 * i, 1);
+		switch_level(&r, 61 + 20 * i, 0);
+	}
+	/* The last onset at 140: the series could end at 230. */
+	switch_level(&r, 229, 1);
+	switch_level(&r, 235, 1);
+	assert_true(pipeline_decision_due(r.p) > T0 + r.t);
+	switch_level(&r, 250, 0);
+	switch_level(&r, 260, 0);
+	if (count(&r, EVENT_PLM_SERIES, NULL) != 1 ||
+	    count(&r, EVENT_BODY_MOVEMENT, NULL) != 1) {
+		dump(&r);
+		fail_msg("expected a PLM series and a body movement");
+	}
+	check_bound(&r);
+	pipeline_free(r.p);
+}
+
 int
 main(void)
 {
@@ -257,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_one_leg),
 		cmocka_unit_test(test_both_legs_and_two_series),
 		cmocka_unit_test(test_sit_result),
+		cmocka_unit_test(test_switch_held_past_a_series_end),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
