@@ -39,8 +39,7 @@ struct pipeline {
 	double			 gap_s;		/* a dropout, for night hours */
 	int			 night_start, night_end;	/* -1: none */
 	int			 in_night;	/* -1: not known yet */
-	double			 window_minute;	/* in_window's, cached */
-	int			 window_in;
+	double			 window_minute;	/* in_night's, by UTC minute */
 	int			 cramps, bodies;
 	double			 temp_min, temp_max;
 	/* When the night going on ends, at night.end (Unix s), or NAN. */
@@ -385,6 +384,23 @@ sit_due(struct pipeline *p)
 	(void)sit_start(&p->sit, p->sit_at);
 }
 
+/*
+ * Whether catch_up() can change anything at this sample.  With one leg
+ * sensor, an accelerometer, and a run of CLMs going on, only the run's
+ * end can happen, and not before plm_run_end_due(): a sixth of a night's
+ * detection went into finding that out at every sample.  A switch ends
+ * its movements in catch_up().
+ */
+static int
+catch_up_due(const struct pipeline *p)
+{
+	if (p->nlegs > 1 || p->bilateral.n > 0 || sit_running(&p->sit))
+		return 1;
+	if (p->plm.count == 0)
+		return 0;
+	return p->nmotion > 0 || p->now >= plm_run_end_due(&p->plm);
+}
+
 void
 pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 {
@@ -437,14 +453,7 @@ pipeline_sample(struct pipeline *p, int idx, const struct sample *smp)
 			p->temp_max = smp->v[0];
 		return;
 	}
-	/*
-	 * One leg sensor and a run of CLMs going on: only the run's end can
-	 * happen, and not before plm_run_end_due (a sixth of a night's
-	 * detection went into finding that out at every sample).
-	 */
-	if (p->nlegs > 1 || p->bilateral.n > 0 || sit_running(&p->sit) ||
-	    (p->plm.count > 0 && (p->nmotion > 0 ||
-	    p->now >= plm_run_end_due(&p->plm))))
+	if (catch_up_due(p))
 		catch_up(p);
 }
 
@@ -508,18 +517,18 @@ in_window(double t, int start, int end)
 /*
  * Whether now is in the night window, looked up once a minute: a time
  * zone's offset is whole minutes, so the local minute turns with the
- * UTC one, and the tick comes several times a second.
+ * UTC one, and the tick comes several times a second.  Within the
+ * minute of the last tick, that tick's answer (in_night) stands.
  */
 static int
 in_night_window(struct pipeline *p)
 {
 	double minute = floor(p->now / 60);
 
-	if (minute != p->window_minute) {
-		p->window_minute = minute;
-		p->window_in = in_window(p->now, p->night_start, p->night_end);
-	}
-	return p->window_in;
+	if (minute == p->window_minute)
+		return p->in_night;
+	p->window_minute = minute;
+	return in_window(p->now, p->night_start, p->night_end);
 }
 
 static void emit_summary(struct pipeline *p);

@@ -130,21 +130,19 @@ plm_in_series(const struct plm_scorer *s)
 	return s->count >= s->p.series_min;
 }
 
-/* ms(settled) > last + max: settled rounds to a whole ms past it. */
-double
-plm_series_end_due(const struct plm_scorer *s)
-{
-	if (!plm_in_series(s))
-		return INFINITY;
-	return ((double)(s->last_onset_ms + s->imi_max_ms) + 0.5) / 1000.0;
-}
-
+/* plm_tick's ms(settled) > last + max: half a ms before it rounds so. */
 double
 plm_run_end_due(const struct plm_scorer *s)
 {
 	if (s->count == 0)
 		return INFINITY;
 	return (double)(s->last_onset_ms + s->imi_max_ms) / 1000.0;
+}
+
+double
+plm_series_end_due(const struct plm_scorer *s)
+{
+	return plm_in_series(s) ? plm_run_end_due(s) : INFINITY;
 }
 
 void

@@ -66,17 +66,14 @@ int	plm_finish(struct plm_scorer *s, struct plm_series *out);
 /* A series is running now (restless legs). */
 int	plm_in_series(const struct plm_scorer *s);
 /*
- * The earliest `settled` at which plm_tick ends the series running, no
- * CLM having come (imi_max_s after its last onset); INFINITY when no
- * series runs, nothing to tell then.
- */
-double	plm_series_end_due(const struct plm_scorer *s);
-/*
  * A `settled` before this cannot end the run of CLMs going on (a series
- * or not); INFINITY when none runs.  Half a millisecond early, so that
- * no rounding of the caller's can pass the end unseen.
+ * or not; imi_max_s after its last onset, no CLM having come); INFINITY
+ * when none runs.  Half a millisecond early, so that no rounding of the
+ * caller's can pass the end unseen.
  */
 double	plm_run_end_due(const struct plm_scorer *s);
+/* The same for a run that is a series, whose end is an event. */
+double	plm_series_end_due(const struct plm_scorer *s);
 
 /*
  * Two or more leg sensors: movements of different legs that overlap or
