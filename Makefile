@@ -100,18 +100,10 @@ FUZZ_SECONDS ?= 600
 
 all: $(BUILD)/legwatchd $(BUILD)/legwatchd-live $(BUILD)/legwatch-probe $(TOOLS)
 
-# Installs only what is missing, so it is quick when all is there.
+# Installs only what is missing, so it is quick when all is there;
+# tests/apt.sh rides out a mirror in the middle of a sync.
 define install_missing
-	@missing=""; for p in $(1); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
-	    || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing Debian packages:$$missing"; \
-	  if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi; \
-	  $$sudo apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
-	    --no-install-recommends $$missing; \
-	fi
+	@sh tests/apt.sh install $(1)
 endef
 
 deps-build:

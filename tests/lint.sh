@@ -16,12 +16,9 @@ need=
 command -v cppcheck >/dev/null 2>&1 || need="$need cppcheck"
 command -v clang-tidy >/dev/null 2>&1 || need="$need clang-tidy"
 if [ -n "$need" ]; then
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	echo "Installing Debian packages:$need"
 	# shellcheck disable=SC2086
-	$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    $sudo apt-get install -y -qq --no-install-recommends $need \
-	    > /dev/null || { echo "lint: 0 passed, 1 failed"; exit 1; }
+	sh tests/apt.sh install $need ||
+	    { echo "lint: 0 passed, 1 failed"; exit 1; }
 fi
 src=$(ls daemon/*.c sensors/*.c probe/*.c | grep -v 'sensors/gpio_v2\.c')
 tests=$(ls tests/unit/*.c tests/sim/*.c tests/mqtt/*.c tests/hw/*.c \

@@ -8,10 +8,8 @@ set -u
 build=$(cd "$1" && pwd)
 work=$2
 command -v valgrind >/dev/null 2>&1 || {
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    $sudo apt-get install -y -qq --no-install-recommends valgrind \
-	    > /dev/null || { echo "valgrind: 0 passed, 1 failed"; exit 1; }
+	sh "$(dirname "$0")/apt.sh" install valgrind ||
+	    { echo "valgrind: 0 passed, 1 failed"; exit 1; }
 }
 # Under ASan (make SAN=1 check) the sanitizer checks memory itself, and
 # valgrind cannot run such a binary.

@@ -33,13 +33,8 @@ newer=$(find daemon/discovery.c daemon/event.c daemon/config.c daemon/*.h \
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 if ! "$py" -c 'import yaml' 2>/dev/null; then
-	echo "Installing Debian packages: python3-yaml"
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	if ! { $sudo apt-get update -qq &&
-	    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends python3-yaml > /dev/null; }; then
-		broken "cannot install python3-yaml"
-	fi
+	sh tests/apt.sh install python3-yaml ||
+	    broken "cannot install python3-yaml"
 	py=/usr/bin/python3
 	"$py" -c 'import yaml' || broken "python3-yaml does not load"
 fi

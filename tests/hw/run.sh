@@ -38,8 +38,6 @@ die() {
 	exit 1
 }
 
-if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-
 for b in legwatchd legwatchd-live; do
 	[ -x "$build/$b" ] || die "$build/$b is missing (make $build/legwatchd)"
 done
@@ -47,26 +45,16 @@ done
     die "$build/legwatch-probe is missing (make $build/legwatch-probe)"
 
 # --- Debian packages --------------------------------------------------------
+apt=$here/../apt.sh
 updated=
 apt_update() {
 	[ -n "$updated" ] && return 0
 	say "apt-get update"
-	$sudo apt-get update -qq || die "apt-get update failed"
+	sh "$apt" update
 	updated=1
 }
-installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'
-}
 install_missing() {
-	missing=
-	for p in "$@"; do installed "$p" || missing="$missing $p"; done
-	[ -z "$missing" ] && return 0
-	apt_update
-	say "installing Debian packages:$missing"
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	    --no-install-recommends $missing >/dev/null \
-	    || die "apt-get install$missing failed"
+	sh "$apt" install "$@" || die "apt-get install $* failed"
 }
 
 install_missing qemu-system-x86 busybox-static cpio gzip kmod xz-utils \
@@ -114,9 +102,9 @@ if [ ! -e "$kc/.done" ]; then
 			# A point release within the same ABI: the installed
 			# headers are older than what the mirror still has.
 			say "linux-headers-$abi $kver is gone from the mirror: upgrading it"
-			DEBIAN_FRONTEND=noninteractive $sudo apt-get install \
-			    -y -qq --no-install-recommends "linux-headers-$abi" \
-			    >/dev/null || die "apt-get install linux-headers-$abi failed"
+			sh "$apt" get install -y -qq --no-install-recommends \
+			    "linux-headers-$abi" >/dev/null ||
+			    die "apt-get install linux-headers-$abi failed"
 			kver=$(dpkg-query -W -f='${Version}' "linux-headers-$abi")
 			fetch "linux-image-$abi=$kver" "linux-source-$series=$kver" ||
 			    { cat "$kc/debs/fetch.log"; die "apt-get download linux-image-$abi=$kver linux-source-$series=$kver failed"; }

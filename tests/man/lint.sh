@@ -16,19 +16,11 @@ missing=""
 command -v mandoc >/dev/null 2>&1 || missing="$missing mandoc"
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 if [ -n "$missing" ]; then
-	echo "Installing Debian packages:$missing"
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	log=$(mktemp)
 	# shellcheck disable=SC2086
-	if ! { $sudo apt-get update -qq &&
-	    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	    --no-install-recommends $missing; } > "$log" 2>&1; then
-		cat "$log"
-		rm -f "$log"
+	if ! sh tests/apt.sh install $missing; then
 		echo "man: 0 passed, 1 failed (cannot install$missing)"
 		exit 1
 	fi
-	rm -f "$log"
 fi
 
 if [ $# -gt 0 ]; then

@@ -50,6 +50,7 @@ libedf-dev:$ARCH libcmocka-dev:$ARCH"
 # Never hang.  apt runs in a process group of its own under timeout, so an
 # interrupt does not break an install halfway; make and the tests get it.
 T_APT=1200
+export APT_TIMEOUT=$T_APT
 T_MAKE=1200
 T_TEST=300
 
@@ -91,12 +92,10 @@ fi
 if [ -n "$missing" ]; then
 	say "installing:$missing"
 	# The ARCH lists are new after --add-architecture.
-	timeout "$T_APT" $sudo apt-get update -qq ||
-	    die "apt-get update"
+	sh "$TOP/tests/apt.sh" update
 	log=$(mktemp)
-	if ! timeout "$T_APT" $sudo env DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y --no-install-recommends $missing \
-	    > "$log" 2>&1; then
+	if ! sh "$TOP/tests/apt.sh" get install -y \
+	    --no-install-recommends $missing > "$log" 2>&1; then
 		tail -n 40 "$log" >&2
 		rm -f "$log"
 		die "apt-get install (see the comment at the top of $0)"
@@ -174,9 +173,9 @@ copy_source "$PKG/legwatch" || die "no debian/control in the source tree"
 if ! env -C "$PKG/legwatch" dpkg-checkbuilddeps -a "$ARCH" \
     >/dev/null 2>&1; then
 	say "installing the package's build dependencies for $ARCH"
-	timeout "$T_APT" $sudo env DEBIAN_FRONTEND=noninteractive \
-	    apt-get build-dep -a "$ARCH" -y -qq --no-install-recommends \
-	    "$PKG/legwatch" > "$PKG/build-dep.log" 2>&1 || {
+	sh "$TOP/tests/apt.sh" get build-dep -a "$ARCH" \
+	    -y -qq --no-install-recommends "$PKG/legwatch" \
+	    > "$PKG/build-dep.log" 2>&1 || {
 		tail -n 20 "$PKG/build-dep.log" >&2
 		die "apt-get build-dep -a $ARCH (log: $BUILD/deb/build-dep.log)"
 	}

@@ -37,6 +37,7 @@ WORK=$TOP/build/deb
 HOST_PKGS="dpkg-dev debhelper lintian debootstrap"
 T_DEBOOTSTRAP=1200
 T_APT=900
+export APT_TIMEOUT=$T_APT
 T_BUILD=900
 T_CMD=120
 
@@ -84,9 +85,9 @@ trap 'stop_child; exit 130' INT
 trap 'stop_child; exit 143' TERM HUP
 
 
-apt_host() {
-	run timeout "$T_APT" env DEBIAN_FRONTEND=noninteractive \
-	    apt-get "$@"
+# tests/apt.sh rides out a mirror in the middle of a sync.
+apt_sh() {
+	run sh "$TOP/tests/apt.sh" "$@"
 }
 
 mkdir -p "$TOP/build"
@@ -103,22 +104,7 @@ lap() {
 }
 
 # ---- the tools and the build dependencies, on this machine ----
-missing=
-for p in $HOST_PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-	    missing="$missing $p"
-done
-updated=
-if [ -n "$missing" ]; then
-	say "installing$missing"
-	apt_host update -qq || die "apt-get update"
-	updated=1
-	apt_host install -y -qq --no-install-recommends $missing \
-	    > "$TOP/build/deb-tools.log" 2>&1 || {
-		tail -n 20 "$TOP/build/deb-tools.log" >&2
-		die "apt-get install$missing (log: build/deb-tools.log)"
-	}
-fi
+apt_sh install $HOST_PKGS || die "apt-get install"
 
 # ---- the source tree, as it is in the working tree now ----
 rm -rf --one-file-system "$WORK"
@@ -127,8 +113,8 @@ copy_source "$SRC" || die "no debian/control in the source tree"
 
 if ! env -C "$SRC" dpkg-checkbuilddeps >/dev/null 2>&1; then
 	say "installing the package's build dependencies"
-	[ -n "$updated" ] || apt_host update -qq || die "apt-get update"
-	apt_host build-dep -y -qq \
+	apt_sh update
+	apt_sh get build-dep -y -qq \
 	    --no-install-recommends "$SRC" > "$WORK/build-dep.log" 2>&1 || {
 		tail -n 20 "$WORK/build-dep.log" >&2
 		die "apt-get build-dep (log: build/deb/build-dep.log)"
@@ -223,8 +209,7 @@ if [ ! -d "$BASE" ]; then
 	# apt's lists, so that installing needs no update; not debootstrap's
 	# own packages.
 	mountpoint -q "$BASE/proc" || mount -t proc proc "$BASE/proc"
-	run timeout "$T_APT" chroot "$BASE" env -i \
-	    PATH=/usr/sbin:/usr/bin:/sbin:/bin apt-get update -qq ||
+	apt_sh --chroot "$BASE" get update -qq ||
 	    die "apt-get update in the chroot base"
 	chroot "$BASE" apt-get clean
 	unmount_all "$BASE"
@@ -261,16 +246,10 @@ in_root() {
 # ---- install ----
 cp "$DEB" "$ROOT/tmp/"
 chmod 644 "$ROOT/tmp/${DEB##*/}"
-apt_install() {
-	run timeout "$T_APT" chroot "$ROOT" env -i \
-	    PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    --no-install-recommends "/tmp/${DEB##*/}" \
-	    >> "$WORK/install.log" 2>&1
-}
-: > "$WORK/install.log"
-# Lists a day old or so may name packages the mirror has replaced.
-if apt_install || { in_root apt-get update -qq && apt_install; }; then
+# Lists a day old or so may name packages the mirror has replaced: a
+# failed install is tried again after an update.
+if apt_sh --chroot "$ROOT" get install -y -q --no-install-recommends \
+    "/tmp/${DEB##*/}" > "$WORK/install.log" 2>&1; then
 	pass "apt-get install ${DEB##*/} (with its dependencies:" \
 	    "$(grep -cE '^(Setting up|Unpacking) ' "$WORK/install.log" |
 	    awk '{ print int($1 / 2) }') packages)"

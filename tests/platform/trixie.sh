@@ -24,6 +24,7 @@ libmosquitto-dev libgpiod-dev libedf-dev libcmocka-dev tzdata"
 # Generous limits: never hang, but let a slow mirror finish.
 T_DEBOOTSTRAP=1200
 T_APT=900
+export APT_TIMEOUT=$T_APT
 T_MAKE=900
 T_TEST=120
 
@@ -106,9 +107,8 @@ fi
 if [ ! -d "$ROOT" ]; then
 	if ! command -v debootstrap >/dev/null 2>&1; then
 		say "installing debootstrap"
-		run timeout "$T_APT" apt-get update -qq
-		run timeout "$T_APT" env DEBIAN_FRONTEND=noninteractive \
-		    apt-get install -y -qq --no-install-recommends debootstrap
+		run sh "$TOP/tests/apt.sh" install \
+		    debootstrap || die "apt-get install debootstrap"
 	fi
 	say "debootstrap $SUITE from $mirror into build/trixie-root"
 	include=$(echo $PKGS | tr ' ' ',')
@@ -125,9 +125,10 @@ mount_root
 # apt makes sure, and installs what a later version of this list adds.
 if [ ! -f "$MARKER" ] || [ "$(cat "$MARKER")" != "$(echo $PKGS)" ]; then
 	say "installing the build packages in the chroot"
-	in_root "$T_APT" apt-get update -qq ||
-	    die "apt-get update in the chroot"
-	in_root "$T_APT" apt-get install -y -qq --no-install-recommends $PKGS \
+	run sh "$TOP/tests/apt.sh" --chroot "$ROOT" \
+	    update
+	run sh "$TOP/tests/apt.sh" --chroot "$ROOT" get \
+	    install -y -qq --no-install-recommends $PKGS \
 	    > "$TOP/build/trixie-apt.log" 2>&1 || {
 		tail -n 30 "$TOP/build/trixie-apt.log" >&2
 		die "apt-get install in the chroot"

@@ -160,10 +160,7 @@ else fail "docs/sample-night.svg is not what this build draws: the" \
 # --- drawn by a browser
 if ! command -v chromium >/dev/null 2>&1; then
 	t0=$(date +%s)
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	{ $sudo apt-get update -qq &&
-	    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	    --no-install-recommends chromium fonts-dejavu-core; } \
+	sh "$top/tests/apt.sh" install chromium fonts-dejavu-core \
 	    > "$work/apt.log" 2>&1
 	echo "report: installing chromium took $(($(date +%s) - t0)) s"
 fi

@@ -41,13 +41,9 @@ need=
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
 [ -x /bin/kill ] || need="$need procps"
 if [ -n "$need" ]; then
-	if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-	echo "Installing Debian packages:$need"
 	# shellcheck disable=SC2086
-	if ! { $sudo apt-get update -qq &&
-	    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	    --no-install-recommends $need; } > "$work/apt.log" 2>&1; then
-		fail "apt-get install$need: $(tail -n 5 "$work/apt.log")"
+	if ! sh "$root/tests/apt.sh" install $need; then
+		fail "apt-get install$need"
 		finish
 	fi
 fi
