@@ -422,17 +422,27 @@ run_i2c() {
 	if [ -z "$bad" ]; then pass bme280-forced-mode "ctrl_meas $(rget 0x76 0xf4)"
 	else fail bme280-forced-mode "$bad"; fi
 
-	sleep 4
 	# The accelerometer's samples: (1.006348, 0, 0) g at about 50 Hz, the
-	# jiggled ones with z 0.000061 g.
+	# jiggled ones with z 0.000061 g.  The daemon drains the FIFO once a
+	# second, each drain in a few milliseconds, and the jiggle is at
+	# random: a drain sees a 0 or a 1 as a coin falls, and six drains all
+	# on 0 come one run in 64.  So it looks for up to 20 s, not just 5.
 	# A copy: the daemon goes on writing, and every count below must be
 	# of the same rows.
-	cp "$dir/rec/ankle.csv" "$dir/ankle-now.csv" 2>/dev/null
+	sleep 4
 	f=$dir/ankle-now.csv
-	rows=$(grep -c '^[0-9]' "$f" 2>/dev/null)
+	tries=16
+	while :; do
+		cp "$dir/rec/ankle.csv" "$f" 2>/dev/null
+		rows=$(grep -c '^[0-9]' "$f" 2>/dev/null)
+		moved=$(grep -c ',0\.000061$' "$f" 2>/dev/null)
+		[ "${rows:-0}" -ge 150 ] && [ "${moved:-0}" -gt 0 ] && break
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || break
+		sleep 1
+	done
 	good=$(grep -c '^[0-9.]*,1\.006348,0\.000000,0\.0000\(00\|61\)$' \
 	    "$f" 2>/dev/null)
-	moved=$(grep -c ',0\.000061$' "$f" 2>/dev/null)
 	span=$(grep '^[0-9]' "$f" 2>/dev/null | sed -n '1p;$p' | cut -d, -f1 |
 	    awk 'NR == 1 { a = $1 } END { printf "%.3f", $1 - a }')
 	rate=$(awk -v n="${rows:-0}" -v s="${span:-0}" 'BEGIN {
