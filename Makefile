@@ -87,7 +87,7 @@ TOOLS    = $(BUILD)/legsim $(BUILD)/score $(BUILD)/discocheck \
 BUILD_PKGS = gcc libc6-dev make pkg-config libconfig-dev libjansson-dev \
 	     libmosquitto-dev libgpiod-dev libedf-dev
 TEST_PKGS  = $(BUILD_PKGS) libcmocka-dev mosquitto mosquitto-clients openssl \
-	     procps tzdata systemd python3-yaml mandoc groff-base chromium \
+	     strace procps tzdata systemd python3-yaml mandoc groff-base chromium \
 	     fonts-dejavu-core valgrind biosig-tools
 BENCH_PKGS = $(TEST_PKGS) valgrind time gawk
 FUZZ_PKGS  = $(BUILD_PKGS) clang libclang-rt-14-dev

@@ -348,18 +348,33 @@ read_signals(struct loop *l, int *signo, int *reloaded)
 	return 0;
 }
 
+static void
+loop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
+int
+loop_hold_signals(int hold)
+{
+	sigset_t set;
+
+	loop_signals(&set);
+	return sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
 static int
 setup_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+	if (loop_hold_signals(1) == -1)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
+	loop_signals(&set);
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 

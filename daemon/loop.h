@@ -39,6 +39,14 @@ struct loop_conf {
  */
 int	loop_run(const struct loop_conf *lc, int *signo);
 
+/*
+ * Holds SIGTERM, SIGINT and SIGHUP back (hold 1) until the loop reads
+ * them, or lets them act at once again (hold 0).  Held from the start, a
+ * stop or reload that comes while the daemon sets up waits for the loop
+ * instead of killing the process by the signal's default action.
+ */
+int	loop_hold_signals(int hold);
+
 /* The clocks now, read together (a gap between them would look like a
  * step of the wall clock). */
 void	loop_clock(struct engine_clock *c);

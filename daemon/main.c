@@ -575,6 +575,11 @@ main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX];
 	int level;
 
+	/*
+	 * Before anything else: systemd may stop or reload the daemon
+	 * while it sets up, and the loop answers that cleanly.
+	 */
+	(void)loop_hold_signals(1);
 	log_init("legwatchd", LOG_LVL_NOTICE);
 	if (parse_args(argc, argv, &o) == -1) {
 		fprintf(stderr, "Try 'legwatchd --help'.\n");
@@ -617,6 +622,12 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	if (uses_broker(&o, 1) && (rc = exec_live(argv)) != 0)
 		return rc;
+	/*
+	 * Offline, an interrupt ends the run there and then, leaving
+	 * nothing (run()), also while a file on a pipe keeps it waiting.
+	 */
+	if (o.speed <= 0)
+		(void)loop_hold_signals(0);
 	if (replay_open(&rs, o.replays, o.nreplays, &missing) == -1) {
 		log_err("%s", rs.error);
 		return missing ? EX_NOINPUT : EX_DATAERR;

@@ -427,8 +427,7 @@ if head -c 4 "$bin" | grep -q ELF; then
 	"$bin" -c "$work/paced.conf" --replay "$work/cool.csv" --speed 0.001 \
 	    --events "$work/paced.events" 2>"$work/paced.err" &
 	paced=$!
-	# Until legwatchd-live blocks SIGTERM for its loop: a stop before
-	# that ends the run by the signal, as it would any program starting.
+	# Until legwatchd-live runs and holds SIGTERM back for its loop.
 	i=0
 	while [ $i -lt 300 ]; do
 		case $(readlink "/proc/$paced/exe") in
@@ -447,6 +446,52 @@ if head -c 4 "$bin" | grep -q ELF; then
 	    fail "paced replay in legwatchd-live: exit $rc: $(head -c 300 "$work/paced.err")" ;;
 	*) fail "a paced replay with a configuration runs as '$exe', not legwatchd-live" ;;
 	esac
+
+	# A stop or a reload while the daemon is still setting up: strace
+	# sends it as the configuration is opened, the first thing read.
+	# The daemon on its sensors (none here: it goes on retrying) stops
+	# cleanly, or reloads and goes on; an offline run dies of it.
+	printf 'sensors = ( { name = "ankle"; type = "mpu6050"; bus = 1; address = 0x68; rate_hz = 50; } );\nmqtt = { enabled = false; };\nstorage = { state_dir = "%s"; };\n' \
+	    "$work/early" > "$work/early.conf"
+	mkdir -p "$work/early"
+	# early SIGNAL CONFIG ARGS...: the daemon, SIGNAL sent at CONFIG's
+	# open; strace's pid is the daemon's parent.
+	early() {
+		sig=$1 conf=$2
+		shift 2
+		exec strace -f -qq -o /dev/null -P "$conf" -e trace=openat \
+		    -e "inject=openat:signal=$sig:when=1" \
+		    "$bin" -c "$conf" "$@" 2>"$work/early.err"
+	}
+	(early TERM "$work/early.conf" --events "$work/early.events")
+	rc=$?
+	[ $rc -eq 0 ] && grep -q 'stopping (signal 15)' "$work/early.err" &&
+	    pass || fail "SIGTERM while setting up: exit $rc: $(head -c 300 "$work/early.err")"
+	early HUP "$work/early.conf" --events "$work/early.events" &
+	early=$!
+	i=0
+	while [ $i -lt 100 ] && ! grep -q 'reloaded' "$work/early.err"; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if grep -q 'configuration reloaded' "$work/early.err" &&
+	    kill -0 $early 2>/dev/null; then
+		pkill -TERM -P $early
+		wait $early
+		rc=$?
+		[ $rc -eq 0 ] && pass ||
+		    fail "SIGHUP while setting up, then SIGTERM: exit $rc"
+	else
+		kill $early 2>/dev/null; wait $early
+		fail "SIGHUP while setting up: $(head -c 300 "$work/early.err")"
+	fi
+	printf 'mqtt = { enabled = false; };\nstorage = { state_dir = "%s"; };\n' \
+	    "$work/early" > "$work/offline.conf"
+	rm -f "$work/early.events"
+	(early INT "$work/offline.conf" --replay "$work/cool.csv" \
+	    --events "$work/early.events")
+	rc=$?
+	[ $rc -eq 130 ] && [ ! -e "$work/early.events" ] && pass ||
+	    fail "SIGINT while an offline run sets up: exit $rc (want 130), events $(ls "$work/early.events" 2>&1)"
 
 	mkdir -p "$work/lone"
 	cp "$bin" "$work/lone/legwatchd"
