@@ -536,8 +536,13 @@ kill "$sub" 2>/dev/null
 payloads eleven "$work/sub11.log" > "$work/got11.jsonl"
 check "the stall cost the connection" "grep -q 'lost the connection' \
     '$work/d11.log'"
-check "events were published into the dead connection" "grep -q \
-    'queued, it goes out on the next connect' '$work/d11.log'"
+# Under valgrind the loop, many times slower, may read one message and
+# then the close, and so never publish into the dead socket: the checks
+# after this one still hold, but this path is the native build's to show.
+if [ "$(head -c 2 "$bin")" != '#!' ]; then
+	check "events were published into the dead connection" "grep -q \
+	    'queued, it goes out on the next connect' '$work/d11.log'"
+fi
 check "after a stall: every event, in order" \
     "awk '!seen[\$0]++' '$work/got11.jsonl' | cmp -s '$work/ev11.jsonl' -"
 check "after a stall: none more than twice ($(sort "$work/got11.jsonl" |
