@@ -26,13 +26,14 @@ usage() {
 	exit 64
 }
 
-# The check set: 20 short nights that together run in well under a
-# minute: every rate, both mounts, noise from 0.001 to 0.02 g and every
-# profile, each sensor axis along the shin, offset drift of 0.03 g an
-# hour, a loose strap, an immobilization test and two legs ("ankles": a
-# sensor on each, movements of both legs and of one).  Ankle noise reaches
-# 0.02 g (several times a real MPU-6050's).  Mattress nights are sampled
-# at 50-100 Hz with a quiet sensor: what reaches a mattress from a leg
+# The check set: 22 short nights that together run in well under a
+# minute: 25, 50 and 100 Hz and two rates between and beyond (40, 200),
+# both mounts, noise from 0.001 to 0.02 g and every profile, each sensor
+# axis along the shin, offset drift of 0.03 g an hour, a loose strap, an
+# immobilization test and two legs ("ankles": a sensor on each,
+# movements of both legs and of one).  Ankle noise reaches 0.02 g
+# (several times a real MPU-6050's).  Mattress nights are sampled at
+# 50-100 Hz with a quiet sensor: what reaches a mattress from a leg
 # (0.004-0.03 g) drowns in a noisier part or at 25 Hz, and the bench set
 # shows how far.  Nights 13-15 and 17 hold cramps at the noise up to
 # which cramps are found (cramp_noise_max) on an ankle.
@@ -60,6 +61,8 @@ night17 117 2   100 mattress 0.0015 restless-cramps --cramps 3
 night18 118 2.5 25  ankle    0.003  mixed --sit --turns 12 --drift 0.03
 night19 119 2   50  ankles   0.004  rls
 night20 120 2   100 ankles   0.008  restless-cramps --loose --drift 0.03
+night21 121 2   40  ankle    0.006  restless-cramps --leg-axis y
+night22 122 2.5 200 ankle    0.008  mixed --drift 0.03
 EOF
 }
 
@@ -75,7 +78,8 @@ cramp_noise_max() {
 	esac
 }
 
-# The bench set: 30 whole nights (8 h), more varied.
+# The bench set: 46 whole nights (8 h), more varied, at rates from 10
+# to 200 Hz.
 bench_nights() {
 	cat <<'EOF'
 bench01 2001 8 50  ankle    -      default
@@ -118,6 +122,12 @@ bench37 2037 8 50  ankles   0.004  rls --sit
 bench38 2038 8 100 ankles   0.01   restless-cramps --loose
 bench39 2039 8 25  ankles   0.006  mixed --drift 0.03
 bench40 2040 8 50  ankles   -      default --turns 30
+bench41 2041 8 10  ankle    0.003  rls
+bench42 2042 8 20  ankle    0.006  mixed --loose
+bench43 2043 8 40  ankle    -      restless-cramps --turns 20
+bench44 2044 8 200 ankle    0.015  rls --drift 0.03
+bench45 2045 8 40  mattress 0.0015 rls
+bench46 2046 8 200 mattress 0.002  mixed
 EOF
 }
 

@@ -402,7 +402,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: legsim [--seed N] --out FILE --truth FILE "
 	    "[--temp-out FILE]\n"
-	    "    [--hours H] [--rate 25|50|100] [--mount ankle|mattress]\n"
+	    "    [--hours H] [--rate HZ] [--mount ankle|mattress]\n"
 	    "    [--noise G] [--start UNIX] [--profile NAME]\n"
 	    "    [--plm-series N] [--lms N] [--twitches N] [--turns N]\n"
 	    "    [--long-turns N] [--cramps N] [--toilet N] [--dropouts N]\n"
@@ -551,10 +551,11 @@ parse_options(int argc, char *argv[], struct options *o)
 			o->hours = parse_number(optarg, "hours", 0.05, 48);
 			break;
 		case OPT_RATE:
-			o->rate = (int)parse_number(optarg, "rate", 25, 100);
-			if (o->rate != 25 && o->rate != 50 && o->rate != 100) {
-				fprintf(stderr, "legsim: --rate: 25, 50 or "
-				    "100\n");
+			o->rate = (int)parse_number(optarg, "rate", 10, 250);
+			if (1000 % o->rate != 0) {
+				fprintf(stderr, "legsim: --rate: a whole "
+				    "number of milliseconds apart: 10, 20, "
+				    "25, 40, 50, 100, 125, 200 or 250\n");
 				exit(EX_USAGE);
 			}
 			break;
