@@ -451,9 +451,11 @@ if head -c 4 "$bin" | grep -q ELF; then
 	# sends it as the configuration is opened, the first thing read.
 	# The daemon on its sensors (none here: it goes on retrying) stops
 	# cleanly, or reloads and goes on; an offline run dies of it.
+	# Absolute: a state folder must be, and strace names the file so.
+	edir=$(cd "$work" && pwd)/early
+	mkdir -p "$edir"
 	printf 'sensors = ( { name = "ankle"; type = "mpu6050"; bus = 1; address = 0x68; rate_hz = 50; } );\nmqtt = { enabled = false; };\nstorage = { state_dir = "%s"; };\n' \
-	    "$work/early" > "$work/early.conf"
-	mkdir -p "$work/early"
+	    "$edir" > "$edir.conf"
 	# early SIGNAL CONFIG ARGS...: the daemon, SIGNAL sent at CONFIG's
 	# open; strace's pid is the daemon's parent.
 	early() {
@@ -463,31 +465,31 @@ if head -c 4 "$bin" | grep -q ELF; then
 		    -e "inject=openat:signal=$sig:when=1" \
 		    "$bin" -c "$conf" "$@" 2>"$work/early.err"
 	}
-	(early TERM "$work/early.conf" --events "$work/early.events")
+	(early TERM "$edir.conf" --events "$work/early.events")
 	rc=$?
 	[ $rc -eq 0 ] && grep -q 'stopping (signal 15)' "$work/early.err" &&
 	    pass || fail "SIGTERM while setting up: exit $rc: $(head -c 300 "$work/early.err")"
-	early HUP "$work/early.conf" --events "$work/early.events" &
-	early=$!
+	early HUP "$edir.conf" --events "$work/early.events" &
+	tracer=$!
 	i=0
 	while [ $i -lt 100 ] && ! grep -q 'reloaded' "$work/early.err"; do
 		sleep 0.1; i=$((i + 1))
 	done
 	if grep -q 'configuration reloaded' "$work/early.err" &&
-	    kill -0 $early 2>/dev/null; then
-		pkill -TERM -P $early
-		wait $early
+	    kill -0 $tracer 2>/dev/null; then
+		pkill -TERM -P $tracer
+		wait $tracer
 		rc=$?
 		[ $rc -eq 0 ] && pass ||
 		    fail "SIGHUP while setting up, then SIGTERM: exit $rc"
 	else
-		kill $early 2>/dev/null; wait $early
+		kill $tracer 2>/dev/null; wait $tracer
 		fail "SIGHUP while setting up: $(head -c 300 "$work/early.err")"
 	fi
 	printf 'mqtt = { enabled = false; };\nstorage = { state_dir = "%s"; };\n' \
-	    "$work/early" > "$work/offline.conf"
+	    "$edir" > "$edir-offline.conf"
 	rm -f "$work/early.events"
-	(early INT "$work/offline.conf" --replay "$work/cool.csv" \
+	(early INT "$edir-offline.conf" --replay "$work/cool.csv" \
 	    --events "$work/early.events")
 	rc=$?
 	[ $rc -eq 130 ] && [ ! -e "$work/early.events" ] && pass ||
