@@ -457,10 +457,12 @@ if head -c 4 "$bin" | grep -q ELF; then
 	printf 'sensors = ( { name = "ankle"; type = "mpu6050"; bus = 1; address = 0x68; rate_hz = 50; } );\nmqtt = { enabled = false; };\nstorage = { state_dir = "%s"; };\n' \
 	    "$edir" > "$edir.conf"
 	# early SIGNAL CONFIG ARGS...: the daemon, SIGNAL sent at CONFIG's
-	# open; strace's pid is the daemon's parent.
+	# open; strace's pid is the daemon's parent.  LeakSanitizer cannot
+	# run under a tracer (the other runs here look for leaks).
 	early() {
 		sig=$1 conf=$2
 		shift 2
+		export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 		exec strace -f -qq -o /dev/null -P "$conf" -e trace=openat \
 		    -e "inject=openat:signal=$sig:when=1" \
 		    "$bin" -c "$conf" "$@" 2>"$work/early.err"
