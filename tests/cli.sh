@@ -491,11 +491,11 @@ if head -c 4 "$bin" | grep -q ELF; then
 	printf 'mqtt = { enabled = false; };\nstorage = { state_dir = "%s"; };\n' \
 	    "$edir" > "$edir-offline.conf"
 	rm -f "$work/early.events"
-	(early INT "$edir-offline.conf" --replay "$work/cool.csv" \
+	(early TERM "$edir-offline.conf" --replay "$work/cool.csv" \
 	    --events "$work/early.events")
 	rc=$?
-	[ $rc -eq 130 ] && [ ! -e "$work/early.events" ] && pass ||
-	    fail "SIGINT while an offline run sets up: exit $rc (want 130), events $(ls "$work/early.events" 2>&1)"
+	[ $rc -eq 143 ] && [ ! -e "$work/early.events" ] && pass ||
+	    fail "SIGTERM while an offline run sets up: exit $rc (want 143), events $(ls "$work/early.events" 2>&1)"
 
 	mkdir -p "$work/lone"
 	cp "$bin" "$work/lone/legwatchd"
